@@ -1,0 +1,11 @@
+/** The one APF codec of ciralab: import from here. */
+export * from './constants.js'
+export type * from './messages.js'
+export { decodeApfMessage, encodeApfMessage, describeApfMessage } from './codec.js'
+export type { DecodeResult, DecodedMessage, NeedMore, DecodeFailure, EncodeOptions } from './codec.js'
+export { encodeChannelDataHeader } from './codec-channel.js'
+export { MAX_PORT_BOUND } from './codec-forward.js'
+export { ApfStreamDecoder, type PushResult } from './stream-decoder.js'
+export { uuidFromWire, uuidToWire, writeUuidToWire, isUuidText, uuidFromPlatformGuid } from './uuid.js'
+export { ApfDecodeError, ApfEncodeError, ApfDisconnectReason } from '../errors.js'
+export { SendWindow, ReceiveWindow, MAX_WINDOW } from './flow.js'

@@ -1,0 +1,121 @@
+/**
+ * One catalogue of stable error codes for every wire codec in ciralab.
+ *
+ * Codes never change once published: tests, logs, metrics and reports key on them. Each error
+ * class names what goes on the wire because of it (an APF disconnect reason, a SOCKS5 reply
+ * code, an HTTP status) so the connection layer never has to guess.
+ */
+
+export const ErrorCode = {
+  // APF decoding (device or gateway input)
+  APF_ERR_UNKNOWN_MESSAGE_TYPE: 'APF_ERR_UNKNOWN_MESSAGE_TYPE',
+  APF_ERR_STRING_TOO_LONG: 'APF_ERR_STRING_TOO_LONG',
+  APF_ERR_DATA_TOO_LONG: 'APF_ERR_DATA_TOO_LONG',
+  APF_ERR_BUFFER_LIMIT: 'APF_ERR_BUFFER_LIMIT',
+  APF_ERR_MALFORMED: 'APF_ERR_MALFORMED',
+  APF_ERR_DECODER_FAILED: 'APF_ERR_DECODER_FAILED',
+  // APF encoding (our own bug or bad caller input, never peer input)
+  APF_ERR_INVALID_FIELD: 'APF_ERR_INVALID_FIELD',
+  // Command line and configuration
+  CLI_ERR_USAGE: 'CLI_ERR_USAGE',
+  CFG_ERR_INVALID: 'CFG_ERR_INVALID',
+} as const
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/** Base of every error ciralab raises on purpose: a stable `code` plus a human message. */
+export class CiralabError extends Error {
+  readonly code: string
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'CiralabError'
+    this.code = code
+  }
+}
+
+/** APF disconnect reason codes (apf.md §1.3, DISCONNECT). */
+export const ApfDisconnectReason = {
+  HOST_NOT_ALLOWED_TO_CONNECT: 1,
+  PROTOCOL_ERROR: 2,
+  KEY_EXCHANGE_FAILED: 3,
+  RESERVED: 4,
+  MAC_ERROR: 5,
+  COMPRESSION_ERROR: 6,
+  SERVICE_NOT_AVAILABLE: 7,
+  PROTOCOL_VERSION_NOT_SUPPORTED: 8,
+  HOST_KEY_NOT_VERIFIABLE: 9,
+  CONNECTION_LOST: 10,
+  BY_APPLICATION: 11,
+  TOO_MANY_CONNECTIONS: 12,
+  AUTH_CANCELLED_BY_USER: 13,
+  NO_MORE_AUTH_METHODS_AVAILABLE: 14,
+  INVALID_CREDENTIALS: 15,
+  CONNECTION_TIMED_OUT: 16,
+  BY_POLICY: 17,
+  TEMPORARILY_UNAVAILABLE: 18,
+} as const
+
+export type ApfDisconnectReason = (typeof ApfDisconnectReason)[keyof typeof ApfDisconnectReason]
+
+export type ApfDecodeErrorCode =
+  | typeof ErrorCode.APF_ERR_UNKNOWN_MESSAGE_TYPE
+  | typeof ErrorCode.APF_ERR_STRING_TOO_LONG
+  | typeof ErrorCode.APF_ERR_DATA_TOO_LONG
+  | typeof ErrorCode.APF_ERR_BUFFER_LIMIT
+  | typeof ErrorCode.APF_ERR_MALFORMED
+  | typeof ErrorCode.APF_ERR_DECODER_FAILED
+
+/**
+ * Bytes from a peer that are not APF. The session answers with DISCONNECT(`disconnectReason`)
+ * and closes; `offset` is where in the stream (bytes since the decoder was created) the
+ * offending message started.
+ */
+export class ApfDecodeError extends CiralabError {
+  override readonly code: ApfDecodeErrorCode
+  readonly disconnectReason: ApfDisconnectReason
+  readonly offset: number
+  readonly messageType: number | null
+
+  constructor(
+    code: ApfDecodeErrorCode,
+    message: string,
+    details: { offset?: number; messageType?: number | null; disconnectReason?: ApfDisconnectReason; cause?: unknown } = {},
+  ) {
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause })
+    this.name = 'ApfDecodeError'
+    this.code = code
+    this.offset = details.offset ?? 0
+    this.messageType = details.messageType ?? null
+    this.disconnectReason = details.disconnectReason ?? ApfDisconnectReason.PROTOCOL_ERROR
+  }
+
+  /** The same error, positioned `base` bytes further into the stream. */
+  shifted(base: number): ApfDecodeError {
+    if (base === 0) return this
+    return new ApfDecodeError(this.code, this.message, {
+      offset: this.offset + base,
+      messageType: this.messageType,
+      disconnectReason: this.disconnectReason,
+    })
+  }
+}
+
+/** A message that cannot be encoded (field out of range, malformed UUID): a caller bug. */
+export class ApfEncodeError extends CiralabError {
+  override readonly code: typeof ErrorCode.APF_ERR_INVALID_FIELD
+
+  constructor(message: string) {
+    super(ErrorCode.APF_ERR_INVALID_FIELD, message)
+    this.name = 'ApfEncodeError'
+    this.code = ErrorCode.APF_ERR_INVALID_FIELD
+  }
+}
+
+/** A command line that cannot be run: one line saying what is wrong and where. Exit status 2. */
+export class UsageError extends CiralabError {
+  constructor(message: string) {
+    super(ErrorCode.CLI_ERR_USAGE, message)
+    this.name = 'UsageError'
+  }
+}
