@@ -11,7 +11,7 @@ function capture() {
   const err: string[] = []
   stdout.on('data', (d: Buffer) => out.push(d.toString()))
   stderr.on('data', (d: Buffer) => err.push(d.toString()))
-  return { io: { stdout, stderr } as unknown as { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }, out, err }
+  return { io: { stdout, stderr }, out, err }
 }
 
 describe('ciralab main', () => {

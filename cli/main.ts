@@ -54,7 +54,16 @@ export function formatMainHelp(): string {
   ].join('\n')
 }
 
-export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export interface MainIo {
+  readonly stdout: NodeJS.WritableStream
+  readonly stderr: NodeJS.WritableStream
+}
+
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: MainIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [first, ...rest] = argv
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     io.stdout.write(formatMainHelp())
