@@ -19,6 +19,12 @@ export const ErrorCode = {
   // Command line and configuration
   CLI_ERR_USAGE: 'CLI_ERR_USAGE',
   CFG_ERR_INVALID: 'CFG_ERR_INVALID',
+  // SOCKS5 (protocol/socks5) — add SOCKS_ERR_* here
+  // HTTP Digest (protocol/digest) — add DIGEST_ERR_* here
+  // WS-MAN envelopes (protocol/wsman) — add WSMAN_ERR_* here
+  // Redirection framing (protocol/redirection) — add REDIR_ERR_* here
+  // Gateway sessions and consoles — add GW_ERR_* here
+  // Simulator — add SIM_ERR_* here
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
