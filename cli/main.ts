@@ -19,6 +19,7 @@ export interface CommandEntry {
 /** Every subcommand, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'bench', summary: 'run a benchmark scenario and write its report', load: () => import('../bench/cli.js') },
+  { name: 'certs', summary: 'create and check CA, gateway and device certificates', load: () => import('../pki/cli.js') },
 ]
 
 export function packageVersion(): string {
