@@ -20,6 +20,20 @@ export const ErrorCode = {
   CLI_ERR_USAGE: 'CLI_ERR_USAGE',
   CFG_ERR_INVALID: 'CFG_ERR_INVALID',
   // SOCKS5 (protocol/socks5) — add SOCKS_ERR_* here
+  SOCKS_ERR_VERSION: 'SOCKS_ERR_VERSION',
+  SOCKS_ERR_NO_METHODS: 'SOCKS_ERR_NO_METHODS',
+  SOCKS_ERR_COMMAND: 'SOCKS_ERR_COMMAND',
+  SOCKS_ERR_ADDRESS_TYPE: 'SOCKS_ERR_ADDRESS_TYPE',
+  SOCKS_ERR_DOMAIN: 'SOCKS_ERR_DOMAIN',
+  SOCKS_ERR_INVALID_FIELD: 'SOCKS_ERR_INVALID_FIELD',
+  // SOCKS5 client outcomes (consoles/socks5-client.ts): what the server answered
+  SOCKS_ERR_NO_ACCEPTABLE_METHOD: 'SOCKS_ERR_NO_ACCEPTABLE_METHOD',
+  SOCKS_ERR_AUTH_FAILED: 'SOCKS_ERR_AUTH_FAILED',
+  SOCKS_ERR_REJECTED: 'SOCKS_ERR_REJECTED',
+  SOCKS_ERR_CLOSED: 'SOCKS_ERR_CLOSED',
+  // HTTP proxy client (consoles/connect-tunnel.ts)
+  CONSOLE_ERR_PROXY_STATUS: 'CONSOLE_ERR_PROXY_STATUS',
+  CONSOLE_ERR_PROXY_RESPONSE: 'CONSOLE_ERR_PROXY_RESPONSE',
   // HTTP Digest (protocol/digest) — add DIGEST_ERR_* here
   // WS-MAN envelopes (protocol/wsman) — add WSMAN_ERR_* here
   // Redirection framing (protocol/redirection) — add REDIR_ERR_* here
