@@ -1,0 +1,431 @@
+/**
+ * One device connection: the thin shell around the pure session state machine. It owns the
+ * socket, the stream decoder, the channel table and the bookkeeping (presence, counters, logs,
+ * events); every protocol decision comes from `stepSession`. Deadlines are checked by the
+ * device server's shared sweep (no timers per connection).
+ *
+ * Kept small on purpose (19,000 of these in one process): no child logger, no per-connection
+ * timers, the channel table and drain set created only when first needed.
+ */
+
+import type { Socket } from 'node:net'
+import { pipeline, type Duplex } from 'node:stream'
+import {
+  ApfDisconnectReason,
+  ApfStreamDecoder,
+  ChannelOpenFailureReason,
+  encodeApfMessage,
+  encodeChannelDataHeader,
+  MessageType as M,
+  RESERVED_ALL_ONES,
+  type ApfDecodeError,
+  type ApfMessage,
+  type ChannelOpenMessage,
+} from '../../protocol/apf/index.js'
+import { ErrorCode } from '../../protocol/errors.js'
+import { ChannelOpenError, type ConnectedDevice, type ConsoleOrigin } from '../console/directory.js'
+import type { Channel } from './channel.js'
+import { ChannelTable } from './channels.js'
+import type { DeviceContext } from './context.js'
+import { INITIAL_SESSION, stepSession, type SessionEffect, type SessionInput, type SessionState, type StepResult } from './session.js'
+
+/** Past this many bytes queued on the device socket, channels wait for 'drain'. */
+const SOCKET_HIGH_WATER = 256 * 1024
+/** After DISCONNECT, how long the device gets to close before we destroy the socket. */
+const END_GRACE_MS = 2000
+/** A device that has not forwarded another port for this long is done forwarding. */
+export const FORWARDS_SETTLE_MS = 1000
+
+const LABELS: Readonly<Record<string, string>> = {
+  [ErrorCode.GW_ERR_OUT_OF_ORDER]: 'out-of-order',
+  [ErrorCode.GW_ERR_VERSION_UNSUPPORTED]: 'version-unsupported',
+  [ErrorCode.GW_ERR_SERVICE_UNAVAILABLE]: 'service-unavailable',
+  [ErrorCode.GW_ERR_UUID_NOT_ALLOWED]: 'uuid-not-allowed',
+  [ErrorCode.GW_ERR_AUTH_FAILED]: 'auth-failed',
+  [ErrorCode.GW_ERR_AUTH_TIMEOUT]: 'auth-timeout',
+  [ErrorCode.GW_ERR_IDLE_TIMEOUT]: 'idle-timeout',
+  [ErrorCode.GW_ERR_WINDOW_EXCEEDED]: 'window-exceeded',
+  [ErrorCode.GW_ERR_UNKNOWN_CHANNEL]: 'unknown-channel',
+}
+const PROTOCOL_LABELS = new Set(['out-of-order', 'version-unsupported', 'service-unavailable', 'window-exceeded', 'unknown-channel', 'decode-error'])
+
+export class DeviceConnection implements ConnectedDevice {
+  readonly connId: number
+  readonly remote: string
+  readonly remoteAddress: string
+  readonly connectedAt: number
+  readonly transport: 'tls' | 'plain'
+  private readonly socket: Socket
+  private readonly ctx: DeviceContext
+  private readonly decoder = new ApfStreamDecoder()
+  private state: SessionState = INITIAL_SESSION
+  private table: ChannelTable | null = null
+  private queued: ApfMessage[] | null = null
+  private pendingError: ApfDecodeError | null = null
+  private drainWaiters: Set<Channel> | null = null
+  private ports: Set<number> | null = null
+  private lastForwardAt = 0
+  private endingAt = 0
+  private finished = false
+  private registered = false
+  lastMessageAt: number
+  authenticatedAt = 0
+  bytesFromDevice = 0
+  bytesToDevice = 0
+  consoleOpened = 0
+  consoleClosed = 0
+  consoleBytesToDevice = 0
+  consoleBytesFromDevice = 0
+
+  constructor(socket: Socket, ctx: DeviceContext, transport: 'tls' | 'plain', now: number) {
+    this.socket = socket
+    this.ctx = ctx
+    this.transport = transport
+    this.connId = ctx.nextConnId()
+    this.remoteAddress = socket.remoteAddress ?? 'unknown'
+    this.remote = `${this.remoteAddress}:${socket.remotePort ?? 0}`
+    this.connectedAt = now
+    this.lastMessageAt = now
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('drain', () => this.onDrain())
+    socket.on('error', (error: NodeJS.ErrnoException) => this.onError(error))
+    socket.on('close', () => this.finish('connection-lost', false, 'socket closed'))
+  }
+
+  get uuid(): string {
+    return this.state.uuid ?? ''
+  }
+
+  get fqdn(): string | null {
+    return this.state.fqdn
+  }
+
+  get phase(): SessionState['phase'] {
+    return this.state.phase
+  }
+
+  get triggerReason(): number {
+    return this.state.triggerReason
+  }
+
+  get forwardedPorts(): ReadonlySet<number> {
+    return this.ports ?? EMPTY_PORTS
+  }
+
+  get openChannels(): number {
+    return this.table?.size ?? 0
+  }
+
+  get isOpen(): boolean {
+    return !this.finished && this.endingAt === 0
+  }
+
+  openChannel(port: number, origin: ConsoleOrigin): Promise<Duplex> {
+    if (!this.isOpen || !this.registered) return Promise.reject(new ChannelOpenError('disconnected', `device ${this.uuid} is not connected`))
+    const forward = this.state.forwards.find((f) => f.port === port)
+    if (forward === undefined) return Promise.reject(new ChannelOpenError('port-not-forwarded', `device ${this.uuid} did not forward port ${port}`))
+    return this.channels().open(port, forward.address, origin).then(
+      (channel) => {
+        this.ctx.stats.channelsOpened++
+        return channel
+      },
+      (error: unknown) => {
+        this.ctx.stats.channelOpenFailures++
+        throw error
+      },
+    )
+  }
+
+  /** End on the gateway's initiative: DISCONNECT(BY_APPLICATION). */
+  disconnect(label: 'replaced' | 'admin' | 'shutdown'): void {
+    this.endWith(ApfDisconnectReason.BY_APPLICATION, label, `ended by the gateway (${label})`, true)
+  }
+
+  /** Called by the shared sweep with the current time. */
+  checkDeadlines(now: number): void {
+    if (this.finished) return
+    if (this.endingAt !== 0) {
+      if (now - this.endingAt >= END_GRACE_MS) this.socket.destroy()
+      return
+    }
+    const config = this.ctx.config
+    if (this.authenticatedAt === 0 && now - this.connectedAt >= config.authTimeoutMs) {
+      this.endWith(ApfDisconnectReason.CONNECTION_TIMED_OUT, 'auth-timeout', `not authenticated within ${config.authTimeoutMs} ms`, false)
+    } else if (now - this.lastMessageAt >= config.idleTimeoutMs) {
+      this.endWith(ApfDisconnectReason.CONNECTION_TIMED_OUT, 'idle-timeout', `no message for ${config.idleTimeoutMs} ms`, false)
+    } else if (this.lastForwardAt !== 0 && !this.state.keepaliveOptionsSent && now - this.lastForwardAt >= FORWARDS_SETTLE_MS) {
+      this.step({ kind: 'forwards-settled' })
+    }
+  }
+
+  snapshot(): DeviceSnapshot {
+    return {
+      uuid: this.uuid,
+      hostname: this.fqdn,
+      remoteAddress: this.remote,
+      transport: this.transport,
+      connectedSince: new Date(this.authenticatedAt || this.connectedAt).toISOString(),
+      lastSeen: new Date(this.lastMessageAt).toISOString(),
+      triggerReason: this.state.triggerReason,
+      forwardedPorts: [...this.forwardedPorts].sort((a, b) => a - b),
+      openChannels: this.openChannels,
+      bytesFromDevice: this.bytesFromDevice,
+      bytesToDevice: this.bytesToDevice,
+      console: { opened: this.consoleOpened, closed: this.consoleClosed, bytesToDevice: this.consoleBytesToDevice, bytesFromDevice: this.consoleBytesFromDevice },
+      connId: this.connId,
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesFromDevice += chunk.length
+    if (!this.isOpen) return
+    const { messages, error } = this.decoder.push(chunk)
+    if (messages.length > 0) this.lastMessageAt = Date.now()
+    this.process(messages, 0)
+    if (error === null || !this.isOpen) return
+    // Messages held during the credential check run first; the error ends the session after them.
+    if (this.queued !== null) this.pendingError = error
+    else this.endForDecodeError(error)
+  }
+
+  private endForDecodeError(error: ApfDecodeError): void {
+    this.endWith(error.disconnectReason, 'decode-error', `${error.code}: ${error.message}`, false)
+  }
+
+  private process(messages: readonly ApfMessage[], from: number): void {
+    for (let i = from; i < messages.length; i++) {
+      if (!this.isOpen) return
+      if (this.state.phase === 'authenticating') {
+        // Hold what the device pipelined until its credentials are checked.
+        this.queued = messages.slice(i)
+        this.socket.pause()
+        return
+      }
+      this.step({ kind: 'message', message: messages[i] as ApfMessage })
+    }
+  }
+
+  private step(input: SessionInput): void {
+    this.apply(stepSession(this.state, input, this.ctx.policy))
+  }
+
+  private apply(result: StepResult): void {
+    this.state = result.state
+    for (const message of result.send) this.sendMessage(message)
+    for (const effect of result.effects) this.applyEffect(effect)
+  }
+
+  private applyEffect(effect: SessionEffect): void {
+    switch (effect.kind) {
+      case 'version':
+        return
+      case 'check-credentials':
+        return this.checkCredentials(effect.uuid, effect.username, effect.password)
+      case 'auth-failed':
+        return this.onAuthFailed(effect.username, effect.reason, effect.failures)
+      case 'authenticated':
+        return this.onAuthenticated()
+      case 'forward-added':
+        return this.onForwardAdded(effect.port)
+      case 'forward-removed':
+        this.ports?.delete(effect.port)
+        return
+      case 'forward-refused':
+        this.ctx.logger.debug({ event: 'forward-refused', deviceId: this.uuid, connId: this.connId, port: effect.port }, 'tcpip-forward refused')
+        return
+      case 'channel': {
+        const violation = this.channels().dispatch(effect.message)
+        if (violation !== null) this.endWith(ApfDisconnectReason.PROTOCOL_ERROR, LABELS[violation.code] ?? 'protocol-error', violation.detail, false)
+        return
+      }
+      case 'relay-tcp':
+        return this.relayTcp(effect.open)
+      case 'relay-udp':
+        this.ctx.stats.relayedUdp++
+        this.ctx.relay.sendUdp(effect.request.address, effect.request.port, effect.request.data)
+        return
+      case 'blocked':
+        return this.onBlocked(effect.protocol, effect.host, effect.port)
+      case 'device-disconnected':
+        this.endingAt = Date.now()
+        this.socket.end()
+        return this.finish('device-disconnect', true, `device sent DISCONNECT (reason ${effect.reasonCode})`)
+      case 'end':
+        return this.endWith(effect.reason, LABELS[effect.code] ?? 'protocol-error', effect.detail, false)
+    }
+  }
+
+  private checkCredentials(uuid: string, username: string, password: string): void {
+    this.ctx.credentials.verify(uuid, username, password).then(
+      (accepted) => this.resumeAfterAuth(accepted),
+      (error: unknown) => {
+        this.ctx.stats.generalErrors++
+        this.ctx.logger.error({ event: 'general-error', deviceId: uuid, connId: this.connId, err: error }, 'credential check failed')
+        this.resumeAfterAuth(false)
+      },
+    )
+  }
+
+  private resumeAfterAuth(accepted: boolean): void {
+    if (!this.isOpen) return
+    this.step({ kind: 'credentials-checked', accepted })
+    const queued = this.queued
+    this.queued = null
+    if (queued !== null) this.process(queued, 0)
+    if (this.queued !== null || !this.isOpen) return
+    const error = this.pendingError
+    this.pendingError = null
+    if (error !== null) this.endForDecodeError(error)
+    else this.socket.resume()
+  }
+
+  private onAuthFailed(username: string, reason: string, failures: number): void {
+    const { stats, logger, limiter, events } = this.ctx
+    stats.apfAuthFailures++
+    limiter.recordFailure(this.remoteAddress, Date.now())
+    logger.warn({ event: 'apf-auth-failed', deviceId: this.state.uuid, connId: this.connId, remote: this.remote, username, reason, failures }, 'APF authentication failed')
+    events.emit({ type: 'auth-failed', time: new Date().toISOString(), side: 'apf', uuid: this.state.uuid, username, remote: this.remote, reason })
+  }
+
+  private onAuthenticated(): void {
+    const { stats, logger, events, presence } = this.ctx
+    this.authenticatedAt = Date.now()
+    this.registered = true
+    const replaced = presence.register(this)
+    if (replaced !== undefined && replaced !== this) {
+      stats.devicesReplaced++
+      replaced.disconnect('replaced')
+    }
+    stats.devicesConnected++
+    logger.info({ event: 'device-connected', deviceId: this.uuid, connId: this.connId, remote: this.remote, triggerReason: this.state.triggerReason, transport: this.transport }, 'device connected')
+    events.emit({ type: 'connected', time: new Date(this.authenticatedAt).toISOString(), uuid: this.uuid, hostname: this.fqdn, remote: this.remote, connId: this.connId, triggerReason: this.state.triggerReason })
+  }
+
+  private onForwardAdded(port: number): void {
+    ;(this.ports ??= new Set()).add(port)
+    this.lastForwardAt = Date.now()
+    if (this.state.fqdn !== null && this.registered) this.ctx.presence.rename(this, this.state.fqdn)
+  }
+
+  private onBlocked(protocol: 'tcp' | 'udp', host: string, port: number): void {
+    const { stats, logger, events } = this.ctx
+    if (protocol === 'tcp') stats.blockedTcp++
+    else stats.blockedUdp++
+    logger.warn({ event: protocol === 'tcp' ? 'blocked-tcp' : 'blocked-udp', deviceId: this.uuid, connId: this.connId, remote: this.remote, host, port }, 'device traffic to a server not on the authorised list')
+    events.emit({ type: 'blocked', time: new Date().toISOString(), protocol, uuid: this.uuid, host, port })
+  }
+
+  private relayTcp(open: ChannelOpenMessage): void {
+    const channel = this.channels().accept(open.connectedPort)
+    const refuse = (reasonCode: number) => this.sendMessage({ type: M.CHANNEL_OPEN_FAILURE, recipientChannel: open.senderChannel, reasonCode })
+    if (channel === null) return refuse(ChannelOpenFailureReason.RESOURCE_SHORTAGE)
+    const target = this.ctx.relay.connectTcp(open.connectedAddress, open.connectedPort)
+    let connected = false
+    target.once('connect', () => {
+      connected = true
+      if (channel.destroyed || !this.isOpen) return void target.destroy()
+      this.sendMessage({ type: M.CHANNEL_OPEN_CONFIRMATION, recipientChannel: open.senderChannel, senderChannel: channel.localId, initialWindowSize: channel.windowSize, reserved: RESERVED_ALL_ONES })
+      channel.opened(open.senderChannel, open.initialWindowSize)
+      this.ctx.stats.relayedTcp++
+      pipeline(target, channel, target, () => undefined)
+    })
+    target.once('error', (error: NodeJS.ErrnoException) => {
+      if (connected) return
+      this.ctx.logger.info({ event: 'relay-failed', deviceId: this.uuid, connId: this.connId, host: open.connectedAddress, port: open.connectedPort, code: error.code }, 'authorised server unreachable')
+      if (this.isOpen) refuse(ChannelOpenFailureReason.CONNECT_FAILED)
+      channel.refused(ChannelOpenFailureReason.CONNECT_FAILED)
+    })
+  }
+
+  private channels(): ChannelTable {
+    if (this.table !== null) return this.table
+    const config = this.ctx.config
+    this.table = new ChannelTable(
+      {
+        sendData: (recipientChannel, payload) => this.sendData(recipientChannel, payload),
+        sendMessage: (message) => this.sendMessage(message),
+        waitForDrain: (channel) => (this.drainWaiters ??= new Set()).add(channel),
+      },
+      { windowSize: config.windowSize, maxChannels: config.maxChannels, openTimeoutMs: config.channelOpenTimeoutMs },
+    )
+    return this.table
+  }
+
+  private sendMessage(message: ApfMessage): void {
+    if (this.socket.writableEnded || this.socket.destroyed) return
+    const bytes = encodeApfMessage(message)
+    this.bytesToDevice += bytes.length
+    if (message.type === M.KEEPALIVE_REPLY) this.ctx.stats.keepalivesAnswered++
+    this.socket.write(bytes)
+  }
+
+  private sendData(recipientChannel: number, payload: Buffer): boolean {
+    const socket = this.socket
+    if (socket.writableEnded || socket.destroyed) return true
+    socket.cork()
+    socket.write(encodeChannelDataHeader(recipientChannel, payload.length))
+    socket.write(payload)
+    socket.uncork()
+    this.bytesToDevice += 9 + payload.length
+    return socket.writableLength < SOCKET_HIGH_WATER
+  }
+
+  private onDrain(): void {
+    const waiters = this.drainWaiters
+    if (waiters === null || waiters.size === 0) return
+    this.drainWaiters = null
+    for (const channel of waiters) channel.resumeSending()
+  }
+
+  private onError(error: NodeJS.ErrnoException): void {
+    if (this.finished) return
+    this.ctx.stats.connectionErrors++
+    this.ctx.logger.info({ event: 'connection-error', deviceId: this.state.uuid, connId: this.connId, remote: this.remote, code: error.code, err: error.message }, 'device connection error')
+  }
+
+  private endWith(reason: number, label: string, detail: string, expected: boolean): void {
+    if (!this.isOpen) return
+    this.endingAt = Date.now()
+    this.sendMessage({ type: M.DISCONNECT, reasonCode: reason })
+    this.socket.end()
+    if (PROTOCOL_LABELS.has(label)) this.ctx.stats.protocolErrors++
+    this.finish(label, expected, detail, reason)
+  }
+
+  /** Bookkeeping, exactly once per connection, however it ended. */
+  private finish(label: string, expected: boolean, detail: string, disconnectReason: number | null = null): void {
+    if (this.finished) return
+    this.finished = true
+    this.queued = null
+    this.table?.closeAll()
+    const { stats, logger, events, presence } = this.ctx
+    stats.countSessionEnd(label)
+    const fields = { deviceId: this.state.uuid, connId: this.connId, remote: this.remote, reason: label, detail, disconnectReason, phase: this.state.phase }
+    logger.info({ event: 'session-ended', ...fields }, 'device session ended')
+    if (!this.registered) return
+    this.registered = false
+    presence.unregister(this)
+    if (expected) stats.devicesDisconnectedExpected++
+    else stats.devicesDisconnectedUnexpected++
+    logger.info({ event: 'device-disconnected', ...fields, expected }, 'device disconnected')
+    events.emit({ type: 'disconnected', time: new Date().toISOString(), uuid: this.uuid, hostname: this.fqdn, remote: this.remote, connId: this.connId, expected, reason: label })
+  }
+}
+
+export interface DeviceSnapshot {
+  readonly uuid: string
+  readonly hostname: string | null
+  readonly remoteAddress: string
+  readonly transport: 'tls' | 'plain'
+  readonly connectedSince: string
+  readonly lastSeen: string
+  readonly triggerReason: number
+  readonly forwardedPorts: number[]
+  readonly openChannels: number
+  readonly bytesFromDevice: number
+  readonly bytesToDevice: number
+  readonly console: { readonly opened: number; readonly closed: number; readonly bytesToDevice: number; readonly bytesFromDevice: number }
+  readonly connId: number
+}
+
+const EMPTY_PORTS: ReadonlySet<number> = new Set()

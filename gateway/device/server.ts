@@ -1,0 +1,140 @@
+/**
+ * The device listeners: APF over TLS (terminated here) and APF in the clear (behind a TLS
+ * terminator such as stunnel). Both feed the same DeviceConnection. One shared sweep checks
+ * every connection's auth and idle deadlines; there are no timers per connection.
+ *
+ * A source address over the auth-failure limit is refused at accept, before any TLS work.
+ */
+
+import { createServer as createNetServer, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer, DEFAULT_CIPHERS, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls'
+import type { ListenAddress } from '../config.js'
+import { listenOn, stopListening } from '../listen.js'
+import { DeviceConnection } from './connection.js'
+import type { DeviceContext } from './context.js'
+
+export interface DeviceTlsMaterial {
+  readonly cert: string
+  readonly key: string
+  /** CA for device certificates: turns on mutual TLS. */
+  readonly ca: string | null
+  /** TLS 1.0/1.1 and AES128-SHA for old firmware (OpenSSL 3 needs @SECLEVEL=0 and an RSA key). */
+  readonly legacy: boolean
+}
+
+export function tlsContextOptions(material: DeviceTlsMaterial): SecureContextOptions {
+  return {
+    cert: material.cert,
+    key: material.key,
+    ...(material.ca === null ? {} : { ca: material.ca }),
+    minVersion: material.legacy ? 'TLSv1' : 'TLSv1.2',
+    ...(material.legacy ? { ciphers: `${DEFAULT_CIPHERS}:AES128-SHA:@SECLEVEL=0` } : {}),
+  }
+}
+
+export class DeviceServer {
+  readonly connections = new Set<DeviceConnection>()
+  private readonly ctx: DeviceContext
+  private tlsServer: TlsServer | null = null
+  private plainServer: Server | null = null
+  private sweepTimer: NodeJS.Timeout | null = null
+  private sweeps = 0
+
+  constructor(ctx: DeviceContext) {
+    this.ctx = ctx
+  }
+
+  /** Sweep often enough for the shortest deadline to be met within a quarter of itself. */
+  get sweepIntervalMs(): number {
+    const c = this.ctx.config
+    return Math.max(20, Math.min(1000, Math.floor(Math.min(c.authTimeoutMs, c.idleTimeoutMs) / 4)))
+  }
+
+  async listenTls(address: ListenAddress, backlog: number, material: DeviceTlsMaterial): Promise<ListenAddress> {
+    const server = createTlsServer({
+      ...tlsContextOptions(material),
+      requestCert: material.ca !== null,
+      rejectUnauthorized: material.ca !== null,
+      handshakeTimeout: this.ctx.config.authTimeoutMs,
+    })
+    server.on('connection', (raw: Socket) => this.screen(raw))
+    server.on('secureConnection', (socket: TLSSocket) => this.accept(socket, 'tls'))
+    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+      this.ctx.stats.connectionErrors++
+      this.ctx.logger.info({ event: 'connection-error', remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, code: error.code, err: error.message }, 'device TLS handshake failed')
+    })
+    this.tlsServer = server
+    this.startSweep()
+    return listenOn(server, address, backlog)
+  }
+
+  async listenPlain(address: ListenAddress, backlog: number): Promise<ListenAddress> {
+    const server = createNetServer((socket) => {
+      if (this.screen(socket)) this.accept(socket, 'plain')
+    })
+    this.plainServer = server
+    this.startSweep()
+    return listenOn(server, address, backlog)
+  }
+
+  /** New certificate and key (SIGHUP): new handshakes use them, connected devices stay. */
+  reloadTls(material: DeviceTlsMaterial): boolean {
+    if (this.tlsServer === null) return false
+    this.tlsServer.setSecureContext(tlsContextOptions(material))
+    return true
+  }
+
+  /** Stop accepting new devices (both listeners). */
+  async stopAccepting(): Promise<void> {
+    await Promise.all([this.tlsServer, this.plainServer].map((s) => (s === null ? undefined : stopListening(s))))
+  }
+
+  /** DISCONNECT(BY_APPLICATION) to every device, then stop the sweep once all are gone. */
+  async disconnectAll(timeoutMs: number): Promise<void> {
+    for (const connection of this.connections) connection.disconnect('shutdown')
+    const deadline = Date.now() + timeoutMs
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    this.stopSweep()
+  }
+
+  async close(): Promise<void> {
+    await this.stopAccepting()
+    await this.disconnectAll(3000)
+  }
+
+  /** False (socket destroyed) when the source address is over its failure limit. */
+  private screen(socket: Socket): boolean {
+    const address = socket.remoteAddress ?? ''
+    if (!this.ctx.limiter.isBlocked(address, Date.now())) return true
+    this.ctx.stats.rateLimitedConnections++
+    this.ctx.logger.debug({ event: 'connection-refused', remote: address, reason: 'rate-limited' }, 'source address over its auth-failure limit')
+    socket.destroy()
+    return false
+  }
+
+  private accept(socket: Socket, transport: 'tls' | 'plain'): void {
+    if (socket.destroyed) return
+    socket.setNoDelay(true)
+    this.ctx.stats.deviceConnectionsAccepted++
+    const connection = new DeviceConnection(socket, this.ctx, transport, Date.now())
+    this.connections.add(connection)
+    socket.once('close', () => this.connections.delete(connection))
+  }
+
+  private startSweep(): void {
+    if (this.sweepTimer !== null) return
+    this.sweepTimer = setInterval(() => this.sweep(), this.sweepIntervalMs)
+    this.sweepTimer.unref()
+  }
+
+  private stopSweep(): void {
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer)
+    this.sweepTimer = null
+  }
+
+  private sweep(): void {
+    const now = Date.now()
+    for (const connection of this.connections) connection.checkDeadlines(now)
+    if (++this.sweeps % 64 === 0) this.ctx.limiter.prune(now)
+  }
+}
