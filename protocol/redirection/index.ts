@@ -1,0 +1,13 @@
+/** The redirection codec of ciralab (port 16994: session, SOL, IDE-R, KVM step; RFB pieces): import from here. */
+export * from './constants.js'
+export type * from './messages.js'
+export { decodeRedirectionMessage, encodeRedirectionMessage, describeRedirectionMessage, phasesOf } from './codec.js'
+export type { DecodeResult, DecodedMessage, NeedMore, DecodeFailure, MessagePhase } from './codec.js'
+export { RedirectionStreamDecoder, type StreamStep, type StreamDecoderOptions } from './stream-decoder.js'
+export { ByteQueue, decodeFromQueue, type QueueDecodeResult } from './byte-queue.js'
+export { RedirectionDecodeError, RedirectionEncodeError, RedirectionSessionError } from './errors.js'
+export type { RedirectionDecodeErrorCode, RedirectionSessionErrorCode } from './errors.js'
+export { SOL_UNNAMED_27_PAYLOAD } from './codec-sol.js'
+export * from './auth.js'
+export * from './scsi.js'
+export * from './sol-stream.js'
