@@ -20,6 +20,9 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'bench', summary: 'run a benchmark scenario and write its report', load: () => import('../bench/cli.js') },
   { name: 'certs', summary: 'create and check CA, gateway and device certificates', load: () => import('../pki/cli.js') },
+  { name: 'conformance', summary: 'put a CIRA gateway through the conformance suite', load: () => import('../conformance/cli.js') },
+  { name: 'devices', summary: 'list the devices connected to one or more gateways', load: () => import('../gateway/devices-cli.js') },
+  { name: 'gateway', summary: 'run the reference CIRA gateway', load: () => import('../gateway/cli.js') },
 ]
 
 export function packageVersion(): string {
