@@ -23,6 +23,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'conformance', summary: 'put a CIRA gateway through the conformance suite', load: () => import('../conformance/cli.js') },
   { name: 'devices', summary: 'list the devices connected to one or more gateways', load: () => import('../gateway/devices-cli.js') },
   { name: 'gateway', summary: 'run the reference CIRA gateway', load: () => import('../gateway/cli.js') },
+  { name: 'report', summary: 'render, compare and gate benchmark reports (JSON)', load: () => import('../reports/cli.js') },
+  { name: 'stats', summary: "count connections, auth failures and errors in the gateway's logs", load: () => import('../reports/stats-cli.js') },
 ]
 
 export function packageVersion(): string {
