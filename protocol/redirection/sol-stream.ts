@@ -145,8 +145,8 @@ export class SolStreamVerifier {
 
   private check(): void {
     const r = this.record
-    const seq = readHex(r, 1)
-    const received = readHex(r, CHECKSUM_AT)
+    const seq = readHex(r, 1, HEX_UPPER)
+    const received = readHex(r, CHECKSUM_AT, HEX)
     if (r[0] !== S || r[62] !== CR || r[63] !== LF || r[9] !== SPACE || r[53] !== SPACE || seq < 0 || received < 0) {
       this.realign()
       return
@@ -181,12 +181,11 @@ export class SolStreamVerifier {
   }
 }
 
-/** Eight hex digits at `at` as a u32, or -1 if any is not a hex digit. */
-function readHex(buf: Buffer, at: number): number {
+/** Eight hex digits at `at` in exactly the generator's case (so a flipped case bit is caught), or -1. */
+function readHex(buf: Buffer, at: number, digits: Buffer): number {
   let value = 0
   for (let i = at; i < at + 8; i++) {
-    const c = buf[i] as number
-    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1
+    const digit = digits.indexOf(buf[i] as number)
     if (digit < 0) return -1
     value = value * 16 + digit
   }
