@@ -9,6 +9,11 @@ export function md5Hex(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex')
 }
 
+/** MD5 hex of raw bytes: the entity-body hash of qop=auth-int. */
+export function md5HexOfBytes(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('hex')
+}
+
 export interface DigestInput {
   readonly username: string
   readonly realm: string
