@@ -136,7 +136,7 @@ function checkBaseline(ctx: CliContext, baselineFile: string, tolerance: number,
       throw error
     }
     const bad = rows.filter((row) => row.status === 'regressed' || row.status === 'missing')
-    ctx.stdout.write(`baseline: ${r.label}: ${rows.length} metrics compared, ${bad.length} regressed (${baselineFile})\n`)
+    ctx.stdout.write(`baseline: ${r.label}: ${rows.length} metrics compared, ${bad.length} regressed or missing (${baselineFile})\n`)
     if (bad.length > 0 || rows.some((row) => row.status === 'improved')) {
       ctx.stdout.write(formatTextTable(['metric', 'baseline', 'this run', 'change', 'rule', 'status'], formatBaselineRows(rows.filter((row) => row.status !== 'ok'))))
     }
