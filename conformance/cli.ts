@@ -17,7 +17,8 @@ import { writeMatrix, writeRunReport } from './report/write.js'
 import { formatCounts } from './report/summary.js'
 import { runSuite, type SuiteRun } from './runner.js'
 import { selectCases } from './select.js'
-import { loadTargetFile, type ResolvedTarget } from './target.js'
+import { installMeshCentral, meshCentralDir, MESHCENTRAL_PORTS, startMeshCentral, stopMeshCentral } from './peers/meshcentral.js'
+import { loadTargetFile, peerOfTargetFile, type ResolvedTarget } from './target.js'
 
 export const conformanceSpec: CommandSpec = {
   name: 'conformance',
@@ -26,6 +27,7 @@ export const conformanceSpec: CommandSpec = {
     'ciralab conformance [--target FILE] [--cases GLOB] [--seed N] [--report DIR] [--expect FILE]',
     'ciralab conformance --list [--cases GLOB]',
     'ciralab conformance --matrix TARGET... [--report DIR] [--matrix-out FILE]',
+    'ciralab conformance peer meshcentral install|start|stop',
   ],
   positionals: { min: 0, max: 16 },
   options: {
@@ -59,6 +61,7 @@ export async function run(ctx: CliContext): Promise<number> {
     ctx.stdout.write(formatHelp(conformanceSpec))
     return 0
   }
+  if (positionals[0] === 'peer') return runPeer(ctx, positionals.slice(1))
   const cases = selectCases(ALL_CASES, stringOption(values, 'cases'), values['fast'] === true)
   if (values['list'] === true) {
     ctx.stdout.write(formatCaseList(cases))
@@ -117,9 +120,21 @@ async function runWithProgress(ctx: CliContext, target: ResolvedTarget, cases: r
   }
 }
 
-/** Resolve `reference` (start our gateway, stop it after) or a target file, and run `body` with it. */
+/**
+ * Resolve `reference` (start our gateway, stop it after) or a target file (starting the peer it
+ * names if it is not running, and stopping it after if this run started it), and run `body`.
+ */
 export async function withTarget<T>(ctx: CliContext, spec: string, body: (target: ResolvedTarget) => Promise<T>): Promise<T> {
-  if (spec !== 'reference') return body(loadTargetFile(spec))
+  if (spec !== 'reference') {
+    const peer = peerOfTargetFile(spec)
+    if (peer === null) return body(loadTargetFile(spec))
+    const handle = await startMeshCentral((line) => ctx.stderr.write(`conformance: ${line}\n`))
+    try {
+      return await body(loadTargetFile(spec))
+    } finally {
+      await handle.stop()
+    }
+  }
   ctx.stderr.write('conformance: starting the reference gateway on loopback\n')
   const gateway: ReferenceGateway = await startReferenceGateway()
   try {
@@ -154,4 +169,24 @@ async function runMatrix(
     ctx.stdout.write(`matrix copied to ${out}\n`)
   }
   return runs.some((r) => r.interrupted) ? 1 : 0
+}
+
+/** `peer meshcentral install|start|stop`: the second real target, by hand. */
+async function runPeer(ctx: CliContext, args: readonly string[]): Promise<number> {
+  const [name, action] = args
+  if (name !== 'meshcentral' || (action !== 'install' && action !== 'start' && action !== 'stop')) {
+    throw new UsageError(`peer: expected 'peer meshcentral install|start|stop', got '${args.join(' ')}'`)
+  }
+  const log = (line: string) => ctx.stderr.write(`conformance: ${line}\n`)
+  if (action === 'stop') {
+    await stopMeshCentral(log)
+    return 0
+  }
+  if (action === 'install') {
+    installMeshCentral(meshCentralDir(), log)
+    return 0
+  }
+  const handle = await startMeshCentral(log)
+  ctx.stdout.write(`MeshCentral ${handle.started ? 'started' : 'already running'}: CIRA on 127.0.0.1:${MESHCENTRAL_PORTS.mps}; stop it with 'ciralab conformance peer meshcentral stop'\n`)
+  return 0
 }

@@ -27,6 +27,8 @@ export interface ReferenceOptions {
   /** Idle deadline for device sessions; short so the idle cases run in seconds. */
   readonly idleTimeoutMs?: number
   readonly readyTimeoutMs?: number
+  /** Start the console HTTP proxy and SOCKS5 listeners (default true). */
+  readonly consoles?: boolean
 }
 
 export const REFERENCE_DEVICE_CREDENTIALS = Object.freeze({ username: 'ciralabdevice01', password: 'Dev1ce!Pass' })
@@ -75,19 +77,20 @@ export async function startReferenceGateway(options: ReferenceOptions = {}): Pro
   // The suite makes hundreds of sessions from 127.0.0.1, many with wrong passwords on purpose.
   // The keepalive interval it asks firmware for must stay inside the short idle deadline.
   const idleMs = options.idleTimeoutMs ?? 3000
+  const consoles = options.consoles ?? true
   const keepalive = { keepaliveIntervalSeconds: Math.max(1, Math.floor(idleMs / 3000)), keepaliveTimeoutSeconds: Math.max(1, Math.ceil(idleMs / 1000)) }
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ devices: { failureLimit: 1_000_000, ...keepalive } }))
   const allowedPort = await freePort()
   const args = [
     bin, 'gateway',
     '--device-tls-listen', '127.0.0.1:0', '--device-plain-listen', '127.0.0.1:0',
-    '--http-listen', '127.0.0.1:0', '--socks-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0',
+    '--http-listen', consoles ? '127.0.0.1:0' : 'off', '--socks-listen', consoles ? '127.0.0.1:0' : 'off', '--api-listen', '127.0.0.1:0',
     '--user', REFERENCE_DEVICE_CREDENTIALS.username, '--password', REFERENCE_DEVICE_CREDENTIALS.password,
     '--cert', join(dir, 'gateway.crt'), '--key', join(dir, 'gateway.key'),
     '--config', join(dir, 'config.json'),
     '--idle-timeout-ms', String(idleMs), '--auth-timeout-ms', String(idleMs),
     '--authorised-servers', `127.0.0.1:${allowedPort}`,
-    '--proxy-auth', `${REFERENCE_PROXY_CREDENTIALS.username}:${REFERENCE_PROXY_CREDENTIALS.password}`,
+    ...(consoles ? ['--proxy-auth', `${REFERENCE_PROXY_CREDENTIALS.username}:${REFERENCE_PROXY_CREDENTIALS.password}`] : []),
     '--log-level', 'warn',
   ]
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -123,7 +126,7 @@ function targetFromReady(ready: ReadyLine, dir: string, allowedPort: number, idl
     description: 'the ciralab reference gateway, started by the suite',
     device: { ...splitHostPort(l['deviceTls'], 'deviceTls'), tls: true, ca: 'ca.crt', serverName: loopbackPki().serverName },
     credentials: REFERENCE_DEVICE_CREDENTIALS,
-    console: { httpProxy: l['http'] ?? null, socks5: l['socks'] ?? null, auth: REFERENCE_PROXY_CREDENTIALS },
+    console: { httpProxy: l['http'] ?? null, socks5: l['socks'] ?? null, auth: l['http'] || l['socks'] ? REFERENCE_PROXY_CREDENTIALS : null },
     presence: l['api'] ? { kind: 'ciralab', url: `http://${l['api']}` } : null,
     deviceOriginated: { allowed: [`127.0.0.1:${allowedPort}`] },
     timing: { idleTimeoutSeconds: idleMs / 1000 },

@@ -137,6 +137,24 @@ export function isLoopback(host: string): boolean {
   return isIP(host) === 4 && host.startsWith('127.')
 }
 
+/** Peers the suite can install and start itself (see conformance/peers/). */
+export const KNOWN_PEERS = ['meshcentral'] as const
+export type PeerName = (typeof KNOWN_PEERS)[number]
+
+/** The `peer` a target file names, read before the rest (its files may not exist until the peer is set up). */
+export function peerOfTargetFile(file: string): PeerName | null {
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    return null
+  }
+  const peer = json !== null && typeof json === 'object' ? (json as { peer?: unknown }).peer : undefined
+  if (peer === undefined || peer === null) return null
+  if (typeof peer === 'string' && (KNOWN_PEERS as readonly string[]).includes(peer)) return peer as PeerName
+  throw new TargetError(file, [`peer must be one of ${KNOWN_PEERS.join(', ')}, got ${JSON.stringify(peer)}`])
+}
+
 export function loadTargetFile(file: string): ResolvedTarget {
   let text: string
   try {

@@ -17,7 +17,11 @@ async function tryPassword(probe: ProbeDevice, uuid: string, username: string, p
   await probe.send(serviceRequest(ServiceName.AUTH))
   await probe.expect(M.SERVICE_ACCEPT, 5000, 'for auth@amt.intel.com')
   await probe.send(userauthRequest({ username, password }))
-  return probe.collect(LISTEN_MS)
+  // The answer, then a moment more for what follows it (a DISCONNECT, a close).
+  const replies: Received[] = []
+  const first = await probe.next(LISTEN_MS)
+  if (first !== null) replies.push(first, ...(await probe.collect(300)))
+  return replies
 }
 
 function summary(replies: readonly Received[], probe: ProbeDevice, since: number): string {

@@ -99,8 +99,9 @@ export const tlsCases: readonly ConformanceCase[] = [
       try {
         const probe = await ProbeDevice.connect(ctx.target.device, transcript, { tls: { ciphers: 'AES128-SHA:AES256-SHA:AES128-GCM-SHA256', maxVersion: 'TLSv1.2' } })
         const tls = probe.tlsSocket
+        const negotiated = tls === null ? 'accepted' : describeTls(tls)
         await probe.close()
-        return pass(tls === null ? 'accepted' : describeTls(tls))
+        return pass(negotiated)
       } catch (error) {
         return violation('a TLS 1.2 handshake with AES128-SHA / AES256-SHA / AES128-GCM-SHA256', describeError(error))
       }
