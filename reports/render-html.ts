@@ -37,11 +37,14 @@ details { margin: 12px 0; } summary { cursor: pointer; font-weight: 600; font-si
 ul.notes li { margin: 2px 0; } footer { color: #777; margin-top: 32px; font-size: 12px; }
 `
 
-export function htmlTable(view: TableView, headless = false): string {
+/** `headless`: a key/value table with row headers; `caption: false` when a heading says it already. */
+export function htmlTable(view: TableView, options: { readonly headless?: boolean; readonly caption?: boolean } = {}): string {
+  const headless = options.headless === true
   if (view.rows.length === 0) return ''
   const head = headless ? '' : `<thead><tr>${view.columns.map((c) => `<th scope="col">${escape(c)}</th>`).join('')}</tr></thead>`
   const rows = view.rows.map((r) => `<tr>${r.map((c, i) => (headless && i === 0 ? `<th scope="row">${escape(c)}</th>` : `<td${view.numeric[i] ? ' class="num"' : ''}>${escape(c)}</td>`)).join('')}</tr>`)
-  return `<table><caption>${escape(view.title)}</caption>${head}<tbody>${rows.join('')}</tbody></table>`
+  const caption = options.caption === false ? '' : `<caption>${escape(view.title)}</caption>`
+  return `<table>${caption}${head}<tbody>${rows.join('')}</tbody></table>`
 }
 
 function section(title: string, body: string, level = 2): string {
@@ -89,14 +92,19 @@ function otherCharts(charts: readonly Chart[], idPrefix: string): string {
       return lineChart({
         id,
         title: c.title,
-        xLabel: `${c.x.label} (${c.x.unit})`,
-        yLabel: `${c.y.label} (${c.y.unit})`,
+        xLabel: axisLabel(c.x),
+        yLabel: axisLabel(c.y),
         series: c.series,
         ...(c.knee ? { band: { from: c.knee.lastGoodX, to: c.knee.firstBadX, label: c.knee.label } } : {}),
         ...(isRatio ? { yMin: 0, yMax: 1 } : {}),
       })
     })
     .join('\n')
+}
+
+/** 'connected devices (devices)' says the unit twice: show it only when it adds something. */
+function axisLabel(axis: { readonly label: string; readonly unit: string }): string {
+  return axis.unit === '' || axis.unit === 'ratio' || axis.label.includes(axis.unit) ? axis.label : `${axis.label} (${axis.unit})`
 }
 
 function charts(body: string): string {
@@ -109,13 +117,13 @@ function runBody(report: RunReport, id: string, level: number): string {
   )
   const notes = report.notes.length === 0 ? '' : `<ul class="notes">${report.notes.map((n) => `<li>${escape(n)}</li>`).join('')}</ul>`
   return [
-    section('Results', htmlTable(resultsTable(report)) + htmlTable(vendorTable(report)), level),
+    section('Results', htmlTable(resultsTable(report), { caption: false }) + htmlTable(vendorTable(report)), level),
     section('Over time', charts(seriesCharts(report.series, id)), level),
     section('Latency', htmlTable(histogramTable(report)) + charts(histogramCharts(report, id)), level),
     section('Curves and throughput', charts(otherCharts(report.charts, id)), level),
     section('Tables', tables.join('\n'), level),
-    section('Integrity', htmlTable(integrityTable(report)), level),
-    section('Parameters', htmlTable(parametersTable(report)), level),
+    section('Integrity (seen by the simulator)', htmlTable(integrityTable(report), { caption: false }), level),
+    section('Parameters', htmlTable(parametersTable(report), { caption: false }), level),
     section('Notes', notes, level),
   ].join('\n')
 }
@@ -124,7 +132,7 @@ function reportBody(r: LabeledReport, id: string, level: number): string {
   const report = r.report
   const banner = report.kind === 'run' && report.interrupted ? '<p class="banner"><strong>Interrupted:</strong> the run was stopped early; the figures cover what was measured until then.</p>' : ''
   const body = report.kind === 'codec' ? section('Results', htmlTable(codecTable(report)) + charts(codecChart(report, id)), level) : runBody(report, id, level)
-  return [banner, body, section('Machine', htmlTable(machineTable(report), true), level)].join('\n')
+  return [banner, body, section('Run and machine', htmlTable(machineTable(report), { headless: true, caption: false }), level)].join('\n')
 }
 
 function codecChart(report: CodecBenchReport, id: string): string {
@@ -159,9 +167,9 @@ function page(title: string, subtitle: string, body: string): string {
   ].join('\n')
 }
 
-/** All series of every run overlaid, one chart per series group, names prefixed by run. */
+/** All series of every run overlaid, one chart per series group, named `#N series` (N: the run list). */
 function overlaidSeries(runs: readonly LabeledReport[]): string {
-  const all: TimeSeries[] = runs.flatMap((r) => (r.report.kind === 'run' ? r.report.series.map((s) => ({ ...s, chart: s.chart ?? s.name, name: `${r.label}: ${s.name}` })) : []))
+  const all: TimeSeries[] = runs.flatMap((r, i) => (r.report.kind === 'run' ? r.report.series.map((s) => ({ ...s, chart: s.chart ?? s.name, name: `#${i + 1} ${s.name}` })) : []))
   return charts(seriesCharts(all, 'cmp'))
 }
 
@@ -172,8 +180,8 @@ export function renderHtml(runs: readonly LabeledReport[]): string {
     const subtitle = `${first.label} · started ${first.report.startedAt}${first.report.kind === 'run' ? ` · scenario ${first.report.scenario}` : ''}`
     return page(titleOf(first), subtitle, reportBody(first, 'r0', 2))
   }
-  const list = `<ol>${runs.map((r) => `<li>${escape(r.label)}: ${escape(titleOf(r))}, started ${escape(r.report.startedAt)}</li>`).join('')}</ol>`
+  const list = `<ul>${runs.map((r, i) => `<li>#${i + 1} ${escape(r.label)}: ${escape(titleOf(r))}, started ${escape(r.report.startedAt)}</li>`).join('')}</ul>`
   const details = runs.map((r, i) => `<details><summary>${escape(r.label)}: ${escape(titleOf(r))}</summary>\n${reportBody(r, `r${i}`, 3)}\n</details>`)
-  const body = [section('Runs', list), section('Comparison', htmlTable(comparisonTable(runs))), section('Over time, overlaid', overlaidSeries(runs)), section('Each run', details.join('\n'))].join('\n')
+  const body = [section('Runs', list), section('Comparison (change against the first run)', htmlTable(comparisonTable(runs), { caption: false })), section('Over time, overlaid', overlaidSeries(runs)), section('Each run', details.join('\n'))].join('\n')
   return page(`Comparison of ${runs.length} runs`, runs.map((r) => r.label).join(' · '), body)
 }

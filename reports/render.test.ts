@@ -57,6 +57,7 @@ describe('HTML report', () => {
   it('draws each latency histogram with percentile markers, and a percentile table', () => {
     const svg = chartTitled(html, 'SOL round trip')
     expect(count(svg, 'marker')).toBe(3)
+    expect(findAll(svg, (e) => hasClass(e, 'legend-item')).map((e) => e.children.find((c) => c.name === 'text')?.text)).toEqual(['operations', 'p50 2.49 ms', 'p99 5.29 ms', 'max 41.7 ms'])
     expect(findAll(svg, (e) => hasClass(e, 'series'))[0]?.children.length).toBeGreaterThan(5)
     expect(html).toMatch(/<caption>Latency \(ms\)<\/caption>.*p99\.9/s)
   })
@@ -98,7 +99,9 @@ describe('HTML report', () => {
     expect(() => parseXml(page, true)).not.toThrow()
     expect(page).toContain('8.1 % (-25.7 %, better)')
     expect(page).toContain('2 (worse (was 0))')
-    expect(count(chartTitled(page, 'cpu (%)'), 'series')).toBe(2)
+    const overlaid = chartTitled(page, 'cpu (%)')
+    expect(count(overlaid, 'series')).toBe(2)
+    expect(findAll(overlaid, (e) => hasClass(e, 'series')).map((e) => e.attributes['data-series'])).toEqual(['#1 cpu', '#2 cpu'])
     expect(findAll(parseXml(page, true), (e) => e.name === 'details').length).toBe(2)
   })
 })

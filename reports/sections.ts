@@ -73,7 +73,8 @@ export function parametersTable(report: RunReport): TableView {
 }
 
 export function resultsTable(report: AnyReport): TableView {
-  const rows = [...flattenMetrics(report)].map(([path, m]) => [path, m.label ?? '', formatWithUnit(m.value, m.unit), m.better === undefined || m.better === 'none' ? '' : `${m.better} is better`])
+  // Integrity counters have their own table; here only the results proper.
+  const rows = [...flattenMetrics(report)].filter(([path]) => report.kind === 'codec' || !(path.startsWith('integrity.') && report.results['integrity'] === undefined)).map(([path, m]) => [path, m.label ?? '', formatWithUnit(m.value, m.unit), m.better === undefined || m.better === 'none' ? '' : `${m.better} is better`])
   return table('Results', ['metric', 'what', 'value', ''], rows, [false, false, true, false])
 }
 

@@ -145,11 +145,19 @@ function yAxis(scale: Scale, label: string): string {
   ].join('\n')
 }
 
-function legend(names: readonly string[]): string {
+/** Legend entries left to right under the title; dashed entries stand for marker lines. */
+function legend(entries: readonly (string | { readonly name: string; readonly dashed: boolean })[]): string {
   let x = MARGIN.left
-  const items = names.map((name, i) => {
-    const item = `<g class="legend-item"><rect x="${x}" y="30" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 16}" y="40" font-size="12">${escapeXml(name)}</text></g>`
-    x += 28 + name.length * 7
+  // Names share the row equally once they no longer fit; the full name stays in a <title>.
+  const fair = Math.floor((WIDTH - MARGIN.left - MARGIN.right) / Math.max(1, entries.length) / 6.5) - 5
+  const items = entries.map((entry, i) => {
+    const { name: full, dashed } = typeof entry === 'string' ? { name: entry, dashed: false } : entry
+    const fits = entries.reduce((n, e) => n + 30 + (typeof e === 'string' ? e : e.name).length * 6.5, 0) <= WIDTH - MARGIN.left - MARGIN.right
+    const name = fits || full.length <= fair ? full : `${full.slice(0, Math.max(3, fair - 1))}…`
+    const colour = PALETTE[i % PALETTE.length]
+    const swatch = dashed ? `<line x1="${x}" y1="36" x2="${x + 14}" y2="36" stroke="${colour}" stroke-width="2" stroke-dasharray="4 2"/>` : `<rect x="${x}" y="30" width="12" height="12" fill="${colour}"/>`
+    const item = `<g class="legend-item"><title>${escapeXml(full)}</title>${swatch}<text x="${x + 18}" y="40" font-size="12">${escapeXml(name)}</text></g>`
+    x += 30 + name.length * 6.5
     return item
   })
   return `<g class="legend">${items.join('')}</g>`
@@ -184,7 +192,9 @@ export function lineChart(input: LineChartInput): string {
   if (input.band !== undefined) {
     const x0 = x.toPx(input.band.from)
     const x1 = x.toPx(input.band.to)
-    band = `<g class="knee"><rect x="${px(x0)}" y="${MARGIN.top}" width="${px(Math.max(2, x1 - x0))}" height="${PLOT_H}" fill="#d62728" fill-opacity="0.12"/><text x="${px((x0 + x1) / 2)}" y="${MARGIN.top + 14}" text-anchor="middle" font-size="11" fill="#b00">${escapeXml(input.band.label)}</text></g>`
+        // The label goes bottom-left of the band: a success curve is high on the left, so the
+    // space under it there is empty.
+    band = `<g class="knee"><rect x="${px(x0)}" y="${MARGIN.top}" width="${px(Math.max(2, x1 - x0))}" height="${PLOT_H}" fill="#d62728" fill-opacity="0.12"/><text x="${px(x0 - 4)}" y="${MARGIN.top + PLOT_H - 8}" text-anchor="end" font-size="11" fill="#b00">${escapeXml(input.band.label)}</text></g>`
   }
   const description = `${input.series.length} series: ${input.series.map((s) => s.name).join(', ')}; ${input.xLabel} against ${input.yLabel}`
   return frame(input.id, input.title, description, [yAxis(y, input.yLabel), xAxis(x, input.xLabel), band, ...paths, legend(input.series.map((s) => s.name))].join('\n'))
@@ -206,9 +216,9 @@ export function histogramChart(input: HistogramChartInput): string {
     const key = Math.floor(Math.log10(Math.max(b.low, 1)) * 10)
     bins.set(key, (bins.get(key) ?? 0) + b.count)
   }
-  const keys = [...bins.keys()]
-  const lowMs = 10 ** (Math.min(...keys, 0) / 10) / 1000
-  const highMs = 10 ** ((Math.max(...keys, 0) + 1) / 10) / 1000
+  const keys = [...bins.keys(), ...input.markers.map((m) => Math.floor(Math.log10(Math.max(m.value, 1)) * 10))]
+  const lowMs = 10 ** (Math.min(...keys) / 10) / 1000
+  const highMs = 10 ** ((Math.max(...keys) + 1) / 10) / 1000
   const x = logScale(lowMs, highMs, MARGIN.left, MARGIN.left + PLOT_W)
   const y = linearScale([...bins.values()], MARGIN.top + PLOT_H, MARGIN.top, 0)
   const bars = [...bins.entries()].map(([key, count]) => {
@@ -217,12 +227,14 @@ export function histogramChart(input: HistogramChartInput): string {
     const top = y.toPx(count)
     return `<rect x="${px(x0)}" y="${px(top)}" width="${px(Math.max(1, x1 - x0 - 1))}" height="${px(MARGIN.top + PLOT_H - top)}" fill="${PALETTE[0]}"><title>${escapeXml(`${formatTick(count)} between ${formatTick(10 ** (key / 10) / 1000)} and ${formatTick(10 ** ((key + 1) / 10) / 1000)} ms`)}</title></rect>`
   })
+  // Marker lines carry no text in the plot (it would sit on the bars); the legend names them.
   const markers = input.markers.map((m, i) => {
     const mx = px(x.toPx(m.value / 1000))
-    return `<g class="marker"><line x1="${mx}" y1="${MARGIN.top}" x2="${mx}" y2="${MARGIN.top + PLOT_H}" stroke="${PALETTE[(i + 1) % PALETTE.length]}" stroke-dasharray="4 3"/><text x="${mx}" y="${MARGIN.top}" dx="3" dy="${12 + (i % 3) * 12}" font-size="11" fill="${PALETTE[(i + 1) % PALETTE.length]}">${escapeXml(m.label)}</text></g>`
+    return `<g class="marker"><line x1="${mx}" y1="${MARGIN.top}" x2="${mx}" y2="${MARGIN.top + PLOT_H}" stroke="${PALETTE[(i + 1) % PALETTE.length]}" stroke-width="1.5" stroke-dasharray="5 3"><title>${escapeXml(m.label)}</title></line></g>`
   })
   const total = input.buckets.reduce((n, b) => n + b.count, 0)
-  const body = [yAxis(y, 'operations'), xAxis(x, 'latency (ms, log scale)'), `<g class="series" data-series="count">${bars.join('')}</g>`, ...markers].join('\n')
+  const keyItems = [{ name: 'operations', dashed: false }, ...input.markers.map((m) => ({ name: m.label, dashed: true }))]
+  const body = [yAxis(y, 'operations'), xAxis(x, 'latency (ms, log scale)'), `<g class="series" data-series="count">${bars.join('')}</g>`, ...markers, legend(keyItems)].join('\n')
   return frame(input.id, input.title, `Histogram of ${total} latencies on a log time axis, with ${input.markers.map((m) => m.label).join(', ')}`, body)
 }
 
