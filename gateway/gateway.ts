@@ -177,12 +177,14 @@ export class Gateway {
 
   private async stop(drainMs: number): Promise<void> {
     this.logger.info({ event: 'gateway-stopping', drainMs, devices: this.presence.size }, 'gateway stopping')
-    await Promise.all([this.devices.stopAccepting(), ...this.consoles.map((c) => stopListening(c.server))])
+    // Stop accepting everywhere at once; each promise settles when that listener's sockets are gone.
+    const stopped = [this.devices.stopAccepting(), ...this.consoles.map((c) => stopListening(c.server))]
     await Promise.all(this.consoles.map((c) => c.close(drainMs)))
     await this.devices.disconnectAll(3000)
     this.api.closeStreams()
-    await stopListening(this.api.server)
+    const apiStopped = stopListening(this.api.server)
     this.api.server.closeAllConnections()
+    await Promise.all([...stopped, apiStopped])
     await this.webhooks.close()
     this.udp4?.close()
     this.udp6?.close()

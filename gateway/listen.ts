@@ -15,7 +15,10 @@ export function listenOn(server: Server, address: ListenAddress, backlog: number
   })
 }
 
-/** Stop accepting; resolves when the server has closed (existing connections are not touched). */
+/**
+ * Stop accepting now. The promise resolves once every connection the server accepted has closed
+ * too, so await it only after those connections were ended.
+ */
 export function stopListening(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve()

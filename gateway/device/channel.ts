@@ -197,6 +197,21 @@ export class Channel extends Duplex {
   }
 
   override _read(): void {
+    this.returnCredit()
+  }
+
+  /**
+   * Credit goes back for what left our buffer. `_read` alone is not enough: Node calls it before
+   * taking the chunk out, and not again until the next push, so a reader draining the last
+   * buffered chunk would never return its credit. Checking after every read() covers both.
+   */
+  override read(size?: number): unknown {
+    const chunk: unknown = super.read(size)
+    this.returnCredit()
+    return chunk
+  }
+
+  private returnCredit(): void {
     const delivered = this.pushedBytes - this.readableLength
     const fresh = delivered - this.creditedBytes
     if (fresh <= 0) return

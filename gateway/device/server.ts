@@ -84,9 +84,9 @@ export class DeviceServer {
     return true
   }
 
-  /** Stop accepting new devices (both listeners). */
-  async stopAccepting(): Promise<void> {
-    await Promise.all([this.tlsServer, this.plainServer].map((s) => (s === null ? undefined : stopListening(s))))
+  /** Stop accepting new devices (both listeners); resolves once every device socket is gone too. */
+  stopAccepting(): Promise<void> {
+    return Promise.all([this.tlsServer, this.plainServer].map((s) => (s === null ? undefined : stopListening(s)))).then(() => undefined)
   }
 
   /** DISCONNECT(BY_APPLICATION) to every device, then stop the sweep once all are gone. */
@@ -98,8 +98,9 @@ export class DeviceServer {
   }
 
   async close(): Promise<void> {
-    await this.stopAccepting()
+    const stopped = this.stopAccepting()
     await this.disconnectAll(3000)
+    await stopped
   }
 
   /** False (socket destroyed) when the source address is over its failure limit. */

@@ -1,0 +1,112 @@
+/**
+ * The gateway's composition root: configuration from flags, CIRALAB_* environment and files;
+ * the logger (pino JSON lines on stderr); certificates; the Gateway; the one `ready` line on
+ * stdout; and the process signals:
+ *
+ *   SIGHUP   reload the device TLS certificate and key (connected devices stay)
+ *   SIGUSR2  toggle the log level between the configured one and debug
+ *   SIGTERM, SIGINT  graceful shutdown, then exit 0
+ */
+
+import { hostname } from 'node:os'
+import { pino, stdTimeFunctions, type Logger } from 'pino'
+import { loadConfig, type GatewayConfig } from './config.js'
+import { ensureServerCertificate } from './certs.js'
+import type { DeviceTlsMaterial } from './device/server.js'
+import { Gateway, type BoundListeners, type ConsoleFactories } from './gateway.js'
+
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: () => void): unknown
+  off(signal: NodeJS.Signals, listener: () => void): unknown
+}
+
+export interface GatewayProcessIo {
+  readonly stdout: NodeJS.WritableStream
+  readonly stderr: NodeJS.WritableStream
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly signals: SignalSource
+  readonly readFile: (path: string) => string
+  readonly consoles?: ConsoleFactories
+  /** Called once the gateway is listening (tests use it to find the gateway). */
+  readonly onStarted?: (gateway: Gateway) => void
+}
+
+const READY_ORDER = ['deviceTls', 'devicePlain', 'http', 'socks', 'api'] as const
+
+/** The exact line benchmarks and the conformance suite parse: addresses bound, in a fixed order. */
+export function formatReadyLine(bound: BoundListeners): string {
+  const listeners: Record<string, string> = {}
+  for (const name of READY_ORDER) {
+    const address = bound[name]
+    if (address !== undefined) listeners[name] = address
+  }
+  return `${JSON.stringify({ event: 'ready', listeners })}\n`
+}
+
+function createLogger(config: GatewayConfig, stderr: NodeJS.WritableStream): Logger {
+  return pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: stdTimeFunctions.isoTime }, stderr)
+}
+
+function tlsMaterial(config: GatewayConfig, io: GatewayProcessIo, logger: Logger): DeviceTlsMaterial | null {
+  if (config.listen.deviceTls === null) return null
+  const ca = config.tls.ca === null ? null : io.readFile(config.tls.ca)
+  if (config.tls.cert !== null && config.tls.key !== null) {
+    return { cert: io.readFile(config.tls.cert), key: io.readFile(config.tls.key), ca, legacy: config.tls.legacy }
+  }
+  const files = ensureServerCertificate(config.dataDir, config.tls.fqdn)
+  const fields = { event: 'certificate', generated: files.generated, fqdn: config.tls.fqdn, root: files.rootPath, cert: files.certPath }
+  logger.info(fields, files.generated ? 'created a root CA and server certificate' : 'using the certificate in the data folder')
+  if (files.generated) io.stderr.write(`ciralab gateway: created a private root CA; provision devices with ${files.rootPath}\n`)
+  return { cert: files.cert, key: files.key, ca, legacy: config.tls.legacy }
+}
+
+/** Run until SIGTERM/SIGINT; resolves with the exit status. */
+export async function runGateway(flags: Readonly<Record<string, unknown>>, io: GatewayProcessIo): Promise<number> {
+  const config = loadConfig({ flags, env: io.env, readFile: io.readFile, hostname: hostname() })
+  const logger = createLogger(config, io.stderr)
+  const gateway = new Gateway({ config, logger, tls: tlsMaterial(config, io, logger), ...(io.consoles === undefined ? {} : { consoles: io.consoles }) })
+  let bound: BoundListeners
+  try {
+    bound = await gateway.start()
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    logger.fatal({ event: 'general-error', err: reason }, 'gateway could not start')
+    await gateway.shutdown(0)
+    io.stderr.write(`ciralab gateway: cannot start: ${reason}\n`)
+    return 1
+  }
+  io.stdout.write(formatReadyLine(bound))
+  io.onStarted?.(gateway)
+  return waitForSignals(gateway, config, io, logger)
+}
+
+function waitForSignals(gateway: Gateway, config: GatewayConfig, io: GatewayProcessIo, logger: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    const onHup = () => {
+      try {
+        const material = tlsMaterial(config, io, logger)
+        if (material !== null) gateway.reloadTls(material)
+      } catch (error) {
+        logger.error({ event: 'general-error', err: error instanceof Error ? error.message : String(error) }, 'certificate reload failed; keeping the old one')
+      }
+    }
+    const onUsr2 = () => gateway.setLogLevel(gateway.logger.level === 'debug' ? config.logLevel : 'debug')
+    const onStop = () => {
+      for (const [signal, listener] of handlers) io.signals.off(signal, listener)
+      gateway.shutdown().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ event: 'general-error', err: error instanceof Error ? error.message : String(error) }, 'shutdown failed')
+          resolve(1)
+        },
+      )
+    }
+    const handlers: [NodeJS.Signals, () => void][] = [
+      ['SIGHUP', onHup],
+      ['SIGUSR2', onUsr2],
+      ['SIGTERM', onStop],
+      ['SIGINT', onStop],
+    ]
+    for (const [signal, listener] of handlers) io.signals.on(signal, listener)
+  })
+}
