@@ -21,7 +21,7 @@ import {
   type LabeledReport,
   type TableView,
 } from './sections.js'
-import { barChart, escapeXml as escape, histogramChart, lineChart } from './svg.js'
+import { barChart, escapeXml as escape, extent, histogramChart, lineChart } from './svg.js'
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1d1f; max-width: 1100px; margin: 24px auto; padding: 0 16px; }
@@ -53,7 +53,7 @@ function section(title: string, body: string, level = 2): string {
 
 /** One line chart per series group, time on x in s/min/h. */
 function seriesCharts(series: readonly TimeSeries[], idPrefix: string): string {
-  const maxT = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[0])))
+  const maxT = Math.max(0, extent(series.flatMap((s) => s.points.map((p) => p[0]))).max)
   const axis = timeAxis(maxT)
   return groupSeries(series)
     .map((g, i) =>

@@ -5,6 +5,7 @@
  */
 
 import { LatencyHistogram } from '../bench/histogram.js'
+import { extent } from './svg.js'
 import { flattenMetrics, type AnyReport, type CodecBenchReport, type Metric, type RunReport, type TimeSeries } from './model.js'
 
 /** A report with the name it is shown under (its file name in `ciralab report`). */
@@ -105,9 +106,10 @@ export function histogramTable(report: RunReport): TableView {
 export function seriesSummaryTable(series: readonly TimeSeries[]): TableView {
   const rows = series.map((s) => {
     const values = s.points.map((p) => p[1])
-    const mean = values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length
-    const last = values[values.length - 1] ?? null
-    return [s.name, s.unit, formatNumber(values.length === 0 ? null : Math.min(...values)), formatNumber(mean), formatNumber(values.length === 0 ? null : Math.max(...values)), formatNumber(last), formatNumber(values.length)]
+    const empty = values.length === 0
+    const mean = empty ? null : values.reduce((a, b) => a + b, 0) / values.length
+    const { min, max } = extent(values)
+    return [s.name, s.unit, formatNumber(empty ? null : min), formatNumber(mean), formatNumber(empty ? null : max), formatNumber(values[values.length - 1] ?? null), formatNumber(values.length)]
   })
   return table('Over time', ['series', 'unit', 'min', 'mean', 'max', 'last', 'points'], rows, [false, false, true, true, true, true, true])
 }

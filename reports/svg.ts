@@ -42,7 +42,7 @@ interface Scale {
   readonly ticks: readonly number[]
 }
 
-/** Round tick values (1, 2, 5 × 10^n) covering [min, max]. */
+/** Round tick values (1, 2, 5 × 10^n) from at or below `min` to at or above `max`. */
 export function niceTicks(min: number, max: number, count = 5): number[] {
   if (!(max > min)) return [min]
   const rough = (max - min) / count
@@ -50,20 +50,33 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const residual = rough / magnitude
   const step = (residual > 5 ? 10 : residual > 2 ? 5 : residual > 1 ? 2 : 1) * magnitude
   const ticks: number[] = []
-  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)))
+  const last = Math.ceil(max / step - 1e-9) * step
+  for (let v = Math.floor(min / step + 1e-9) * step; v <= last + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)))
   return ticks
 }
 
-/** Linear domain from 0 (or the min when negative) to a rounded max. */
+/** Math.min/max over a list without spreading it (a 48 h series overflows the call stack). */
+export function extent(values: Iterable<number>): { readonly min: number; readonly max: number } {
+  let min = Number.POSITIVE_INFINITY
+  let max = Number.NEGATIVE_INFINITY
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue
+    if (v < min) min = v
+    if (v > max) max = v
+  }
+  return { min, max }
+}
+
+/** Linear domain over the ticks that cover the values and 0 (or `fixedMin`). */
 function linearScale(values: readonly number[], from: number, to: number, fixedMin?: number): Scale {
-  const finite = values.filter(Number.isFinite)
-  let min = fixedMin ?? Math.min(0, ...finite)
-  let max = Math.max(...finite, min)
-  if (max === min) max = min + (min === 0 ? 1 : Math.abs(min))
+  const e = extent(values)
+  const min = fixedMin ?? Math.min(0, e.min)
+  let max = Math.max(e.max, min)
+  if (!Number.isFinite(max) || max === min) max = min + (min === 0 ? 1 : Math.abs(min))
   const ticks = niceTicks(min, max)
-  max = Math.max(max, ticks[ticks.length - 1] ?? max)
-  min = Math.min(min, ticks[0] ?? min)
-  return { toPx: (v) => from + ((v - min) / (max - min)) * (to - from), ticks: niceTicks(min, max) }
+  const lo = ticks[0] ?? min
+  const hi = ticks[ticks.length - 1] ?? max
+  return { toPx: (v) => from + ((v - lo) / (hi - lo)) * (to - from), ticks }
 }
 
 /** log10 domain from the decade below min to the decade above max. */
@@ -179,7 +192,8 @@ export interface LineChartInput {
 export function lineChart(input: LineChartInput): string {
   const all = input.series.flatMap((s) => s.points)
   const xs = all.map((p) => p[0])
-  const x = linearScale(input.band === undefined ? xs : [...xs, input.band.to], MARGIN.left, MARGIN.left + PLOT_W, Math.min(0, ...xs))
+  if (input.band !== undefined) xs.push(input.band.to)
+  const x = linearScale(xs, MARGIN.left, MARGIN.left + PLOT_W, Math.min(0, extent(xs).min))
   const y = linearScale(input.yMax === undefined ? all.map((p) => p[1]) : [input.yMax], MARGIN.top + PLOT_H, MARGIN.top, input.yMin)
   const paths = input.series.map((s, i) => {
     const d = decimate(s.points)
