@@ -353,7 +353,9 @@ export class DeviceConnection implements ConnectedDevice {
 
   private sendMessage(message: ApfMessage): void {
     if (this.socket.writableEnded || this.socket.destroyed) return
-    const bytes = encodeApfMessage(message)
+    // USERAUTH_FAILURE with MPS's 2-byte trailer (15 bytes): the form firmware has met for years,
+    // and one a reader can end without waiting to see whether a trailer follows.
+    const bytes = encodeApfMessage(message, TWO_BYTE_TRAILER)
     this.bytesToDevice += bytes.length
     if (message.type === M.KEEPALIVE_REPLY) this.ctx.stats.keepalivesAnswered++
     this.socket.write(bytes)
@@ -429,3 +431,4 @@ export interface DeviceSnapshot {
 }
 
 const EMPTY_PORTS: ReadonlySet<number> = new Set()
+const TWO_BYTE_TRAILER = Object.freeze({ twoByteTrailer: true })
