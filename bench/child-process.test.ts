@@ -44,7 +44,9 @@ describe('child program', () => {
   })
 
   it('gives up at the deadline, quoting stderr', async () => {
-    const child = node(`console.error('still loading'); setInterval(() => {}, 1000)`)
+    const child = node(`console.error('still loading'); console.log('{"event":"booted"}'); setInterval(() => {}, 1000)`)
+    // Node's start-up takes a while on a busy machine: the deadline under test starts once it runs.
+    await child.waitForJson((m) => m['event'] === 'booted', 10_000)
     const error = await child.waitForJson((m) => m['event'] === 'ready', 300).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ChildTimeoutError)
     expect((error as ChildTimeoutError).code).toBe(ErrorCode.BENCH_ERR_CHILD_TIMEOUT)
