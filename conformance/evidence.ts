@@ -75,6 +75,13 @@ export class Evidence {
     return t
   }
 
+  /** Keep a transcript recorded elsewhere (e.g. a session kept only because it went wrong). */
+  adopt(data: TranscriptData): void {
+    const t = new Transcript(data.name, data.transport, this)
+    for (const entry of data.entries) t.restore(entry)
+    this.transcripts.push(t)
+  }
+
   /** Called by transcripts: whether one more entry may be kept. */
   admit(): boolean {
     if (this.kept >= ENTRY_BUDGET) {
@@ -122,6 +129,11 @@ export class Transcript {
 
   event(text: string): void {
     if (this.owner.admit()) this.entries.push({ t: this.owner.now(), dir: 'event', text })
+  }
+
+  /** Re-add an entry recorded by another Evidence (counted against this one's budget). */
+  restore(entry: TranscriptEntry): void {
+    if (this.owner.admit()) this.entries.push(entry)
   }
 
   private push(dir: EntryDirection, text: string, bytes: Buffer | null): void {

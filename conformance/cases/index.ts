@@ -9,6 +9,7 @@ import { connectCases } from './connect.js'
 import { forwardCases } from './forward.js'
 import { keepaliveCases } from './keepalive.js'
 import { malformedCases } from './malformed.js'
+import { robustnessCases } from './robustness.js'
 import { sessionCases } from './session.js'
 import { tlsCases } from './tls.js'
 
@@ -20,4 +21,5 @@ export const ALL_CASES: readonly ConformanceCase[] = Object.freeze([
   ...keepaliveCases,
   ...forwardCases,
   ...sessionCases,
+  ...robustnessCases,
 ])

@@ -7,7 +7,7 @@ import { MessageType as M } from '../../protocol/apf/index.js'
 import { handshake, REPLY_TIMEOUT_MS, replyText } from '../probe/firmware.js'
 import { sleep, type ProbeDevice } from '../probe/probe-device.js'
 import { info, pass, violation, type CaseContext, type ConformanceCase } from '../model.js'
-import { describeEnd, openProbe, uuidFor } from './support.js'
+import { describeEnd, endDeadlineMs, openProbe, uuidFor } from './support.js'
 
 /** MPS and MeshCentral close a silent session after 90 s; used when the target does not say. */
 const DEFAULT_IDLE_SECONDS = 90
@@ -168,9 +168,10 @@ export const keepaliveCases: readonly ConformanceCase[] = [
       const probe = await readyProbe(ctx)
       const since = performance.now()
       await probe.send({ type: M.DISCONNECT, reasonCode: 11 })
-      await probe.waitClosed(5000)
+      const deadline = endDeadlineMs(ctx)
+      await probe.waitClosed(deadline)
       const end = describeEnd(probe.closed, since)
-      return probe.closed === null ? violation('a close within 5000 ms', end) : pass(end)
+      return probe.closed === null ? violation(`a close within ${deadline} ms`, end) : pass(end)
     },
   },
   {

@@ -7,7 +7,7 @@ import { MessageType as M } from '../../protocol/apf/index.js'
 import { handshake, REPLY_TIMEOUT_MS } from '../probe/firmware.js'
 import { sleep } from '../probe/probe-device.js'
 import { pass, violation, type CaseContext, type ConformanceCase } from '../model.js'
-import { describeEnd, openProbe, uuidFor } from './support.js'
+import { describeEnd, endDeadlineMs, openProbe, uuidFor } from './support.js'
 
 /** GET a presence API path; status and parsed JSON (null when not JSON). */
 export async function presenceGet(ctx: CaseContext, path: string): Promise<{ status: number; body: unknown }> {
@@ -81,8 +81,9 @@ export const sessionCases: readonly ConformanceCase[] = [
       const second = await openProbe(ctx, 'second')
       await handshake(second, uuid, ctx.target.credentials)
       const since = performance.now()
-      await first.waitClosed(5000)
-      return first.closed === null ? violation('the first session closed within 5000 ms', describeEnd(null, since)) : pass(`first session: ${describeEnd(first.closed, since)}`)
+      const deadline = endDeadlineMs(ctx)
+      await first.waitClosed(deadline)
+      return first.closed === null ? violation(`the first session closed within ${deadline} ms`, describeEnd(null, since)) : pass(`first session: ${describeEnd(first.closed, since)}`)
     },
   },
   {

@@ -57,3 +57,9 @@ export function describeEnd(close: CloseInfo | null, sinceMs: number): string {
   const after = `${Math.round(close.at - sinceMs)} ms`
   return close.disconnectReason === null ? `closed without DISCONNECT after ${after}` : `DISCONNECT ${close.disconnectReason} then close after ${after}`
 }
+
+/** How long a gateway has to end a session that sent garbage: 5 s, or less when the idle deadline is shorter (so an idle close is never taken for a reaction). */
+export function endDeadlineMs(ctx: CaseContext): number {
+  const idle = ctx.target.idleTimeoutSeconds
+  return idle === null ? 5000 : Math.min(5000, Math.round(idle * 800))
+}
