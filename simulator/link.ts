@@ -139,7 +139,9 @@ export class LinkDirection {
     let wait = Number.POSITIVE_INFINITY
     if (!this.blocked && this.lineHead < this.line.length) wait = (this.line[this.lineHead] as { due: number }).due - now
     if (this.bucketHead < this.bucket.length && this.rate > 0) {
-      const want = Math.min((this.bucket[this.bucketHead] as Buffer).length, this.burst)
+      // Wake for a quarter of the bucket depth, so a late timer does not find the bucket full
+      // and lose tokens to the cap.
+      const want = Math.min((this.bucket[this.bucketHead] as Buffer).length, this.burst / 4)
       wait = Math.min(wait, ((want - this.tokens) * 1000) / this.rate)
     }
     if (wait === Number.POSITIVE_INFINITY) {

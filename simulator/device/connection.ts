@@ -62,6 +62,9 @@ export class ApfConnection implements ChannelWire {
   private halted = false
   private reachedReady = false
   private readRate: { bytesPerSecond: number; until: number } | null = null
+  /** Bytes read but not yet processed while the slow-reader fault holds reading back. */
+  private slowQueue: Buffer[] = []
+  private slowEntry: WheelEntry<ApfConnection> | null = null
   private closingReason: DisconnectReason | null = null
   private finished = false
 
@@ -174,7 +177,17 @@ export class ApfConnection implements ChannelWire {
     if (this.finished || this.halted) return
     this.lastReceived = this.o.wheel.now()
     this.o.counters.apfBytesReceived += chunk.length
-    this.throttleRead(chunk.length)
+    if (this.readRate !== null) {
+      // The socket stays paused while anything is queued, so the queue holds at most one read.
+      this.slowQueue.push(chunk)
+      this.o.transport.pause()
+      if (this.slowEntry === null || !this.slowEntry.scheduled) this.readSlowly()
+      return
+    }
+    this.process(chunk)
+  }
+
+  private process(chunk: Buffer): void {
     const pushed = this.decoder.push(chunk)
     for (const message of pushed.messages) this.step({ kind: 'message', message })
     if (pushed.error !== null) {
@@ -189,19 +202,27 @@ export class ApfConnection implements ChannelWire {
     }
   }
 
-  private throttleRead(length: number): void {
+  /** Slow-reader fault: process queued bytes at the configured rate, 50 ms worth at a time. */
+  readSlowly(): void {
     const rate = this.readRate
-    if (rate === null) return
-    if (this.o.wheel.now() >= rate.until) {
-      this.readRate = null
+    if (this.finished || this.halted) return
+    const over = rate === null || this.o.wheel.now() >= rate.until
+    let allowance = over ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(rate.bytesPerSecond / 20))
+    while (allowance > 0 && this.slowQueue.length > 0 && !this.finished) {
+      const head = this.slowQueue[0] as Buffer
+      const n = Math.min(allowance, head.length)
+      if (n === head.length) this.slowQueue.shift()
+      else this.slowQueue[0] = head.subarray(n)
+      allowance -= n
+      this.process(n === head.length ? head : head.subarray(0, n))
+    }
+    if (over) this.readRate = null
+    if (this.slowQueue.length === 0) {
+      this.o.transport.resume()
       return
     }
-    this.o.transport.pause()
-    this.o.wheel.schedule<ApfConnection>((length / rate.bytesPerSecond) * 1000, resumeReading, this)
-  }
-
-  resumeAfterThrottle(): void {
-    if (!this.finished && !this.halted) this.o.transport.resume()
+    if (this.slowEntry === null) this.slowEntry = this.o.wheel.schedule<ApfConnection>(50, readSlowly, this)
+    else this.o.wheel.reschedule(this.slowEntry, 50)
   }
 
   private step(event: SessionEvent): void {
@@ -347,6 +368,7 @@ export class ApfConnection implements ChannelWire {
     if (this.finished) return
     this.finished = true
     if (this.timer !== null) this.o.wheel.cancel(this.timer)
+    if (this.slowEntry !== null) this.o.wheel.cancel(this.slowEntry)
     const wasReady = this.reachedReady
     const error = new Error(`tunnel closed: ${reason}`)
     for (const channel of this.channels.values()) channel.abort(error)
@@ -367,8 +389,8 @@ function onTimer(connection: ApfConnection): void {
   connection.onTimer()
 }
 
-function resumeReading(connection: ApfConnection): void {
-  connection.resumeAfterThrottle()
+function readSlowly(connection: ApfConnection): void {
+  connection.readSlowly()
 }
 
 function destroySocket(socket: Socket): void {

@@ -36,13 +36,13 @@ export class Harness {
 
   constructor(options: HarnessOptions = {}) {
     this.options = options
-    const pki = loopbackPki()
-    const tls = options.plain === true ? undefined : { certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem }
+    const pki = options.plain === true ? null : loopbackPki()
+    const tls = pki === null ? undefined : { certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem }
     this.gateway = new MiniGateway({ ...(tls === undefined ? {} : { tls }), ...options.gateway })
     this.profile = parseProfile(options.profile ?? {}, 'test profile')
     this.env = new SimulatorEnvironment({
       transport:
-        options.plain === true
+        pki === null
           ? { mode: 'plain' }
           : {
               mode: 'tls',

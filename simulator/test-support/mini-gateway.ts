@@ -85,6 +85,9 @@ export class MiniSession extends EventEmitter<{ message: [ApfMessage]; close: []
     this.socket = socket
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', () => undefined)
+    socket.on('drain', () => {
+      for (const channel of this.channels.values()) channel.resumeTransport()
+    })
     socket.on('close', () => this.onClose())
   }
 
@@ -118,6 +121,7 @@ export class MiniSession extends EventEmitter<{ message: [ApfMessage]; close: []
   }
 
   sendData(remoteId: number, data: Buffer): boolean {
+    if (this.gateway.keepTranscript) this.transcript.push({ dir: 'out', message: { type: M.CHANNEL_DATA, recipientChannel: remoteId, data } })
     this.socket.write(encodeChannelDataHeader(remoteId, data.length))
     return this.socket.write(data)
   }
@@ -183,6 +187,7 @@ export class MiniSession extends EventEmitter<{ message: [ApfMessage]; close: []
         remoteWindow: m.initialWindowSize,
         receiveWindow: settle.window,
       })
+      channel.on('error', () => undefined) // aborted when the device goes; tests watch 'close'
       this.channels.set(m.recipientChannel, channel)
       settle.resolve(channel)
     } else if (m.type === M.CHANNEL_OPEN_FAILURE) {
