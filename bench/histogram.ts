@@ -71,8 +71,9 @@ export class LatencyHistogram {
 
   /** Records one latency (or `times` equal ones) in microseconds; fractions are rounded. */
   record(valueMicros: number, times = 1): void {
-    if (!Number.isFinite(valueMicros) || valueMicros < 0) throw new RangeError(`latency must be a finite number >= 0, got ${valueMicros}`)
-    if (!Number.isInteger(times) || times < 1) throw new RangeError(`times must be a whole number >= 1, got ${times}`)
+    // `!(x >= 0)` also rejects NaN; Infinity is caught by the clamp below.
+    if (!(valueMicros >= 0) || valueMicros === Number.POSITIVE_INFINITY) throw new RangeError(`latency must be a finite number >= 0, got ${valueMicros}`)
+    if (times !== 1 && !(Number.isInteger(times) && times >= 1)) throw new RangeError(`times must be a whole number >= 1, got ${times}`)
     let value = Math.round(valueMicros)
     if (value > HIGHEST_TRACKABLE_MICROS) {
       value = HIGHEST_TRACKABLE_MICROS
@@ -224,7 +225,8 @@ function indexOf(value: number): number {
   if (value < SUB_BUCKET_COUNT) return value
   // floor(log2(value)) via clz32: values stay below 2^32 (1 hour = 3.6e9 µs).
   const bucket = 31 - Math.clz32(value) - SUB_BUCKET_HALF_MAGNITUDE
-  const subBucket = Math.floor(value / 2 ** bucket)
+  // Unsigned shift: values reach 3.6e9, past the signed 32-bit range.
+  const subBucket = value >>> bucket
   return bucket * SUB_BUCKET_HALF_COUNT + subBucket
 }
 
