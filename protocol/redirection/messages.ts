@@ -290,3 +290,7 @@ export interface KvmStep {
 
 export type RedirectionMessage = SessionMessage | SolMessage | IderMessage | KvmStep
 export type RedirectionMessageType = RedirectionMessage['type']
+
+type Narrow<M, T> = M extends { readonly type: infer U } ? (T extends U ? M & { readonly type: T } : never) : never
+/** The message of one type, also for interfaces shared by several types (SolData, IderHeaderOnly, …). */
+export type RedirectionMessageOf<T extends RedirectionMessageType> = Narrow<RedirectionMessage, T>
