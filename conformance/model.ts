@@ -19,7 +19,7 @@ export const VERDICTS = ['PASS', 'NON-STRICT', 'INFO', 'FAIL', 'NOT APPLICABLE']
 export type Verdict = (typeof VERDICTS)[number]
 
 /** What a case needs from the target; a missing capability makes it NOT APPLICABLE. */
-export type Capability = 'device' | 'device-tls' | 'http-proxy' | 'socks5' | 'presence' | 'proxy-auth' | 'simulator'
+export type Capability = 'device' | 'device-tls' | 'console' | 'http-proxy' | 'socks5' | 'presence' | 'proxy-auth' | 'simulator'
 
 export type Outcome =
   | { readonly kind: 'pass'; readonly note?: string }

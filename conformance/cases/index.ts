@@ -5,11 +5,14 @@
 
 import type { ConformanceCase } from '../model.js'
 import { authCases } from './auth.js'
+import { channelCases } from './channel.js'
 import { connectCases } from './connect.js'
+import { consoleCases } from './console.js'
 import { forwardCases } from './forward.js'
 import { keepaliveCases } from './keepalive.js'
 import { malformedCases } from './malformed.js'
 import { robustnessCases } from './robustness.js'
+import { scaleCases } from './scale.js'
 import { sessionCases } from './session.js'
 import { tlsCases } from './tls.js'
 
@@ -21,5 +24,8 @@ export const ALL_CASES: readonly ConformanceCase[] = Object.freeze([
   ...keepaliveCases,
   ...forwardCases,
   ...sessionCases,
+  ...channelCases,
+  ...consoleCases,
+  ...scaleCases,
   ...robustnessCases,
 ])

@@ -32,6 +32,9 @@ export function missingCapability(target: ResolvedTarget, needs: readonly Capabi
       case 'device-tls':
         if (!target.device.tls) return 'the device endpoint is plain TCP (no TLS to check)'
         break
+      case 'console':
+        if (target.console.httpProxy === null && target.console.socks5 === null) return 'the target has no console listener (HTTP proxy or SOCKS5)'
+        break
       case 'http-proxy':
         if (target.console.httpProxy === null) return 'the target has no console HTTP proxy listener'
         break
