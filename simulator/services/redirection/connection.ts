@@ -41,6 +41,12 @@ export interface SessionHandler {
 
 export type HandlerFactory = (kind: RedirectionKind, link: DeviceLink) => SessionHandler
 
+/**
+ * [inferred] How long a connection may sit before a successful login. Firmware's value is not
+ * documented; amtterm gives up after 20 s of silence during login, so a minute is generous.
+ */
+export const LOGIN_TIMEOUT_MS = 60_000
+
 export class DeviceRedirectionConnection implements DeviceLink {
   readonly ctx: ServiceContext
   private readonly stream: Duplex
@@ -67,11 +73,15 @@ export class DeviceRedirectionConnection implements DeviceLink {
       firmwareMajor: (major ?? 0) & 0xff,
       firmwareMinor: (minor ?? 0) & 0xff,
       mayStart: (kind) => ctx.host.mayStartRedirection(kind),
+      isBusy: (kind) => ctx.host.activeRedirections.has(kind),
       newNonce: () => randomBytes(16).toString('hex'),
     }
   }
 
-  start(): void {
+  start(loginTimeoutMs = LOGIN_TIMEOUT_MS): void {
+    this.after(loginTimeoutMs, () => {
+      if (this.handler === null) this.finish()
+    })
     this.stream.on('data', (chunk: Buffer) => this.onData(chunk))
     this.stream.on('drain', () => this.onDrained())
     this.stream.on('end', () => this.finish())

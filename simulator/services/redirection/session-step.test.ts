@@ -9,6 +9,7 @@ const env: SessionEnv = {
   firmwareMajor: 16,
   firmwareMinor: 1,
   mayStart: () => true,
+  isBusy: () => false,
   newNonce: () => 'a'.repeat(32),
 }
 

@@ -49,6 +49,8 @@ export interface SessionEnv {
   readonly firmwareMajor: number
   readonly firmwareMinor: number
   mayStart(kind: RedirectionKind): boolean
+  /** A session of this kind is already open on the device. */
+  isBusy(kind: RedirectionKind): boolean
   /** A fresh nonce (amtterm accepts at most 32 characters). */
   newNonce(): string
 }
@@ -99,6 +101,8 @@ export function stepDeviceSession(state: DeviceSessionState, m: RedirectionMessa
 function onStart(tag: string, env: SessionEnv): SessionStep {
   const kind = TAG_KINDS.get(tag)
   if (kind === undefined) return closeWith([startReply(env, StartStatus.TYPE_UNKNOWN)])
+  // [inferred] AMT serves one session of each kind at a time (SOL and IDE-R together are fine).
+  if (env.isBusy(kind)) return closeWith([startReply(env, StartStatus.BUSY)])
   if (!env.mayStart(kind)) {
     // [inferred] The notes leave open which status AMT uses when consent is missing (§7.3);
     // consoles only check status == 0. BUSY says "not now", which is what missing consent is.

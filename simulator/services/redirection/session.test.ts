@@ -4,7 +4,7 @@ import { ErrorCode } from '../../../protocol/errors.js'
 import { AuthType, encodeRedirectionMessage, RedirectionSessionError, StartStatus } from '../../../protocol/redirection/index.js'
 import { expectMessage, openRedirectionSession, RedirectionConnection } from '../../../consoles/redirection-session.js'
 import { SolClient } from '../../../consoles/sol-client.js'
-import { serveRedirection } from './index.js'
+import { DeviceRedirectionConnection, serveRedirection } from './index.js'
 import { ACCOUNT, byteSplittingPair, startDevice, waitUntil, type TestDevice } from './test-support/harness.js'
 
 let device: TestDevice | null = null
@@ -64,6 +64,7 @@ describe('redirection session start and login (loopback)', () => {
     expect(queried.authTypes).toEqual([AuthType.USER_PASSWORD, AuthType.DIGEST_RFC2069, AuthType.DIGEST])
     expect(queried.startReply.firmwareMajor).toBe(11)
     queried.connection.close()
+    await waitUntil(() => device?.host.activeRedirections.size === 0, 5000, 'first session end')
     const hamtsolo = await device.open({ kind: 'sol', auth: 'password', query: false })
     expect(hamtsolo.authTypes).toBeNull()
     hamtsolo.connection.close()
@@ -111,6 +112,29 @@ describe('redirection session start and login (loopback)', () => {
       (e: unknown) => e,
     )
     expect((closed as RedirectionSessionError).code).toBe(ErrorCode.REDIR_ERR_CLOSED)
+  })
+
+  it('refuses a second session of the same kind with BUSY, but allows SOL and IDE-R together', async () => {
+    device = await startDevice()
+    const sol = await device.open({ kind: 'sol' })
+    await waitUntil(() => device?.host.activeRedirections.has('sol') === true, 5000, 'sol active')
+    const second = await refusal(device.open({ kind: 'sol' }))
+    expect([second.code, second.status]).toEqual([ErrorCode.REDIR_ERR_START_REFUSED, StartStatus.BUSY])
+    expect(device.ctx.counters.consentRefusals).toBe(0)
+    const ider = await device.open({ kind: 'ider' })
+    sol.connection.close()
+    ider.connection.close()
+  })
+
+  it('hangs up on a console that does not log in within the login timeout', async () => {
+    device = await startDevice()
+    const [deviceEnd, consoleEnd] = byteSplittingPair()
+    new DeviceRedirectionConnection(deviceEnd, device.ctx, () => {
+      throw new Error('no session expected')
+    }).start(100)
+    consoleEnd.resume()
+    await once(consoleEnd, 'end')
+    consoleEnd.destroy()
   })
 
   it('refuses an unknown session tag with status 1 and closes', async () => {
