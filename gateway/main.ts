@@ -12,6 +12,8 @@ import { hostname } from 'node:os'
 import { pino, stdTimeFunctions, type Logger } from 'pino'
 import { loadConfig, type GatewayConfig } from './config.js'
 import { ensureServerCertificate } from './certs.js'
+import { createHttpProxy } from './console/http-proxy.js'
+import { createSocksProxy } from './console/socks5-server.js'
 import type { DeviceTlsMaterial } from './device/server.js'
 import { Gateway, type BoundListeners, type ConsoleFactories } from './gateway.js'
 
@@ -26,6 +28,7 @@ export interface GatewayProcessIo {
   readonly env: Readonly<Record<string, string | undefined>>
   readonly signals: SignalSource
   readonly readFile: (path: string) => string
+  /** Console listeners; the HTTP proxy and SOCKS5 listener of gateway/console by default. */
   readonly consoles?: ConsoleFactories
   /** Called once the gateway is listening (tests use it to find the gateway). */
   readonly onStarted?: (gateway: Gateway) => void
@@ -64,7 +67,8 @@ function tlsMaterial(config: GatewayConfig, io: GatewayProcessIo, logger: Logger
 export async function runGateway(flags: Readonly<Record<string, unknown>>, io: GatewayProcessIo): Promise<number> {
   const config = loadConfig({ flags, env: io.env, readFile: io.readFile, hostname: hostname() })
   const logger = createLogger(config, io.stderr)
-  const gateway = new Gateway({ config, logger, tls: tlsMaterial(config, io, logger), ...(io.consoles === undefined ? {} : { consoles: io.consoles }) })
+  const consoles = io.consoles ?? { http: createHttpProxy, socks: createSocksProxy }
+  const gateway = new Gateway({ config, logger, tls: tlsMaterial(config, io, logger), consoles })
   let bound: BoundListeners
   try {
     bound = await gateway.start()

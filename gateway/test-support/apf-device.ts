@@ -37,13 +37,15 @@ export class TestDevice {
   readonly closed: Promise<void>
   /** Set once the gateway's bytes stopped being APF (should never happen). */
   decodeError: Error | null = null
+  private handler: ((message: ApfMessage) => void) | null = null
 
   private constructor(socket: Socket) {
     this.socket = socket
     socket.on('data', (chunk: Buffer) => {
       const { messages, error } = this.decoder.push(chunk)
-      this.inbox.push(...messages)
       if (error !== null) this.decodeError = error
+      if (this.handler !== null) for (const m of messages) this.handler(m)
+      else this.inbox.push(...messages)
       this.wake()
     })
     socket.on('error', () => undefined)
@@ -65,6 +67,12 @@ export class TestDevice {
       const socket = netConnect({ host, port }, () => resolve(new TestDevice(socket)))
       socket.once('error', reject)
     })
+  }
+
+  /** From now on every message goes to `handler` (held ones first) instead of `next()`. */
+  handle(handler: (message: ApfMessage) => void): void {
+    this.handler = handler
+    for (const m of this.inbox.splice(0)) handler(m)
   }
 
   get isClosed(): boolean {

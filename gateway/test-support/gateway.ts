@@ -3,6 +3,8 @@
 import { pino, type Logger } from 'pino'
 import { loopbackPki } from '../../pki/fixtures.js'
 import { loadConfig } from '../config.js'
+import { createHttpProxy } from '../console/http-proxy.js'
+import { createSocksProxy } from '../console/socks5-server.js'
 import { Gateway, type BoundListeners, type ConsoleFactories } from '../gateway.js'
 
 export const TEST_USER = 'admin'
@@ -53,7 +55,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     config,
     logger: captureLogger(logs),
     tls: { cert: pki.server.certificatePem, key: pki.server.privateKeyPem, ca: null, legacy: false },
-    ...(options.consoles === undefined ? {} : { consoles: options.consoles }),
+    consoles: options.consoles ?? { http: createHttpProxy, socks: createSocksProxy },
   })
   const bound = await gateway.start()
   return {
