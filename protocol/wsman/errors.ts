@@ -23,6 +23,9 @@ export type WsmanErrorCode =
   | typeof ErrorCode.WSMAN_ERR_HTTP_BODY_TOO_LARGE
   | typeof ErrorCode.WSMAN_ERR_HTTP_UNSUPPORTED
   | typeof ErrorCode.WSMAN_ERR_HTTP_FAILED
+  | typeof ErrorCode.WSMAN_ERR_CLIENT_TIMEOUT
+  | typeof ErrorCode.WSMAN_ERR_CLIENT_CLOSED
+  | typeof ErrorCode.WSMAN_ERR_CLIENT_BUSY
 
 const HTTP_STATUS: Partial<Record<WsmanErrorCode, number>> = {
   WSMAN_ERR_HTTP_HEADER_TOO_LARGE: 431,

@@ -30,6 +30,7 @@ export const FAULTS = Object.freeze({
   schemaValidationError: fault('Sender', 'SchemaValidationError', NS.WSMAN, 'The supplied SOAP violates the corresponding XML Schema definition.'),
   internalError: fault('Receiver', 'InternalError', NS.WSMAN, 'The service cannot comply with the request due to internal processing errors.'),
   invalidEnumerationContext: fault('Receiver', 'InvalidEnumerationContext', NS.ENUMERATION, 'The supplied enumeration context is invalid.'),
+  invalidRepresentation: fault('Sender', 'InvalidRepresentation', NS.TRANSFER, 'The XML content is invalid.'),
 })
 
 /** The wsa:Action of a fault: each specification has its own fault action. */

@@ -29,6 +29,27 @@ export interface BootSettings {
   biosPause: boolean
 }
 
+/**
+ * Firmware switches WS-MAN turns on and off and the redirection service reads:
+ * AMT_RedirectionService.ListenerEnabled (the 16994 listener) and EnabledState (SOL, IDE-R),
+ * CIM_KVMRedirectionSAP.EnabledState (KVM). All on by default, as after Open AMT activation.
+ */
+export interface RedirectionFeatures {
+  listenerEnabled: boolean
+  solEnabled: boolean
+  iderEnabled: boolean
+  kvmEnabled: boolean
+}
+
+/**
+ * A typed slot for state a service keeps per device across channels (WS-MAN nonces and
+ * enumeration contexts, say). The key's type parameter ties the slot to what `create` makes.
+ */
+export class ServiceStateKey<T> {
+  declare private readonly brand: T
+  constructor(readonly name: string) {}
+}
+
 export interface HostOptions {
   readonly now?: () => number
   /** Source of randomness for consent codes; seeded per device by the fleet. */
@@ -53,6 +74,14 @@ export class SimulatedHost extends EventEmitter<HostEvents> {
   private readonly activeSessions = new Set<RedirectionKind>()
   private screenLines: string[] = []
   readonly boot: BootSettings = { useIder: false, iderBootDevice: 1, useSol: false, biosSetup: false, biosPause: false }
+  readonly features: RedirectionFeatures = { listenerEnabled: true, solEnabled: true, iderEnabled: true, kvmEnabled: true }
+  /**
+   * CIM_BootConfigSetting.ChangeBootOrder: InstanceID of the chosen CIM_BootSourceSetting
+   * ('' when cleared), and whether CIM_BootService.SetBootConfigRole made it the next boot.
+   */
+  bootSource = ''
+  bootConfigIsNext = false
+  private services: Map<ServiceStateKey<unknown>, unknown> | null = null
 
   constructor(identity: DeviceIdentity, options: HostOptions = {}) {
     super()
@@ -181,6 +210,14 @@ export class SimulatedHost extends EventEmitter<HostEvents> {
 
   get activeRedirections(): ReadonlySet<RedirectionKind> {
     return this.activeSessions
+  }
+
+  /** The state `key` names, made by `create` on first use (idle devices pay nothing). */
+  serviceState<T>(key: ServiceStateKey<T>, create: () => T): T {
+    this.services ??= new Map()
+    if (!this.services.has(key)) this.services.set(key, create())
+    // Sound: a key of type ServiceStateKey<T> is only ever stored with a value create() made.
+    return this.services.get(key) as T
   }
 
   setScreen(lines: readonly string[]): void {
