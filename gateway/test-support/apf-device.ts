@@ -55,9 +55,9 @@ export class TestDevice {
     }))
   }
 
-  static connectTls(port: number, ca: string, host = '127.0.0.1'): Promise<TestDevice> {
+  static connectTls(port: number, ca: string, host = '127.0.0.1', servername = 'gateway.ciralab.test'): Promise<TestDevice> {
     return new Promise((resolve, reject) => {
-      const socket = tlsConnect({ host, port, ca, servername: 'gateway.ciralab.test' }, () => resolve(new TestDevice(socket)))
+      const socket = tlsConnect({ host, port, ca, servername }, () => resolve(new TestDevice(socket)))
       socket.once('error', reject)
     })
   }
