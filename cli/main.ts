@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'devices', summary: 'list the devices connected to one or more gateways', load: () => import('../gateway/devices-cli.js') },
   { name: 'gateway', summary: 'run the reference CIRA gateway', load: () => import('../gateway/cli.js') },
   { name: 'report', summary: 'render, compare and gate benchmark reports (JSON)', load: () => import('../reports/cli.js') },
+  { name: 'simulate', summary: 'bring up simulated AMT devices that call home to a gateway', load: () => import('../simulator/cli.js') },
   { name: 'stats', summary: "count connections, auth failures and errors in the gateway's logs", load: () => import('../reports/stats-cli.js') },
 ]
 
