@@ -106,7 +106,33 @@ export class RedirectionConnection {
     if (this.failure !== null) throw this.failure
     this.bytesOut += bytes.length
     if (this.stream.write(bytes)) return
-    await this.wait(undefined, () => !this.stream.writableNeedDrain)
+    await this.drained()
+  }
+
+  /** Wait for 'drain', independently of a pending pull (the pump reads while others write). */
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer)
+        this.stream.off('drain', onDrain)
+        this.stream.off('close', onClose)
+      }
+      const onDrain = (): void => {
+        cleanup()
+        resolve()
+      }
+      const onClose = (): void => {
+        cleanup()
+        reject(this.failure ?? new RedirectionSessionError(ErrorCode.REDIR_ERR_CLOSED, 'the stream closed'))
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new RedirectionSessionError(ErrorCode.REDIR_ERR_TIMEOUT, 'deadline passed waiting for the stream to drain'))
+        this.stream.destroy()
+      }, Math.max(0, this.deadline - Date.now()))
+      this.stream.on('drain', onDrain)
+      this.stream.on('close', onClose)
+    })
   }
 
   /** End our side; the device closes its side in turn. */
@@ -129,7 +155,7 @@ export class RedirectionConnection {
     return this.wait(timeoutMs, attempt).then(() => result as T)
   }
 
-  /** Resolve when `settle` returns true (checked now, on data and on drain); reject on failure or deadline. */
+  /** Resolve when `settle` returns true (checked now and on data); reject on failure or deadline. */
   private wait(timeoutMs: number | undefined, settle: () => boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       try {
@@ -139,27 +165,22 @@ export class RedirectionConnection {
       }
       if (this.failure !== null) return reject(this.failure)
       if (this.waiter !== null) return reject(new Error('one wait at a time on a redirection connection'))
-      const onDrain = (): void => this.poke()
       const limit = Math.min(this.deadline, timeoutMs === undefined ? Infinity : Date.now() + timeoutMs)
       const timer = setTimeout(() => {
         this.waiter = null
-        this.stream.off('drain', onDrain)
         const error = new RedirectionSessionError(ErrorCode.REDIR_ERR_TIMEOUT, 'deadline passed waiting for the device')
         reject(error)
         if (Date.now() >= this.deadline) this.stream.destroy()
       }, Math.max(0, limit - Date.now()))
-      this.stream.on('drain', onDrain)
       this.waiter = {
         settle: () => {
           if (!settle()) return false
           clearTimeout(timer)
-          this.stream.off('drain', onDrain)
           resolve()
           return true
         },
         reject: (error) => {
           clearTimeout(timer)
-          this.stream.off('drain', onDrain)
           reject(error)
         },
       }
