@@ -81,6 +81,8 @@ export const AMT_401 = Buffer.from(
 export interface ServiceStats {
   /** Bytes the tunnel service has handed to its sockets in download mode. */
   downloadWritten: number
+  /** Body bytes the WS-MAN stand-in has handed to its sockets for GET /bytes. */
+  bytesWritten: number
 }
 
 export interface FakeServices {
@@ -94,14 +96,14 @@ export interface FakeServices {
  * url, rawHeaders} once the body is read. GET /bytes?n=N: N pattern bytes (Content-Length).
  * POST /echo: the body streamed back (chunked).
  */
-function startWsman(): http.Server {
+function startWsman(stats: ServiceStats): http.Server {
   return http.createServer({ keepAlive: false }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://device')
     res.setHeader('Proxy-Support', 'Session-Based-Authentication')
     if (req.method === 'GET' && url.pathname === '/bytes') {
       const n = Number(url.searchParams.get('n') ?? '0')
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(n) })
-      writePattern(res, n, () => undefined, () => res.end())
+      writePattern(res, n, (written) => (stats.bytesWritten += written), () => res.end())
       return
     }
     if (url.pathname === '/echo') {
@@ -192,8 +194,8 @@ async function listen(server: net.Server): Promise<number> {
 }
 
 export async function startFakeServices(): Promise<FakeServices> {
-  const stats: ServiceStats = { downloadWritten: 0 }
-  const servers = [startWsman(), startAmt401(), startTunnelService(stats)] as const
+  const stats: ServiceStats = { downloadWritten: 0, bytesWritten: 0 }
+  const servers = [startWsman(stats), startAmt401(), startTunnelService(stats)] as const
   const [wsman, amt401, tunnel] = await Promise.all(servers.map(listen))
   const sockets = new Set<net.Socket>()
   for (const server of servers) {
