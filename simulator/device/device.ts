@@ -5,65 +5,22 @@
  */
 
 import { EventEmitter } from 'node:events'
-import type { AmtAccount, DeviceIdentity } from '../identity.js'
+import type { DeviceIdentity } from '../identity.js'
 import { amtMajor } from '../identity.js'
 import { DeviceFaults, resolveFault, type Fault, type FaultKind, type FaultSpec } from '../faults.js'
-import type { LinkProfile } from '../link.js'
-import type { SimLogger } from '../log.js'
 import type { DisconnectReason, FailureReason } from '../reasons.js'
 import { SimulatedHost } from '../services/host.js'
-import { newServiceCounters, type ChannelService, type ServiceContext, type ServiceCounters, type ServiceOptions } from '../services/types.js'
-import type { TimerWheel, WheelEntry } from '../wheel.js'
+import { newServiceCounters, type ServiceContext, type ServiceCounters } from '../services/types.js'
+import type { WheelEntry } from '../wheel.js'
+import type { DeviceConfig, DeviceEnvironment } from './config.js'
 import { ApfConnection, type ConnectionHooks, type ConnectionOutcome } from './connection.js'
 import { bump, newDeviceCounters, type DeviceCounters } from './counters.js'
-import { afterFailure, currentTarget, startCampaign, TRIGGER_OF, type Campaign, type Endpoint, type GatewayPair, type PolicyKind, type PolicyTiming, type ReconnectTiming } from './policy.js'
+import { afterFailure, currentTarget, startCampaign, TRIGGER_OF, type Campaign, type Endpoint, type PolicyKind } from './policy.js'
 import { deviceRandom, type Random } from './rng.js'
-import { classifyConnectError, type DeviceTls } from './tls.js'
+import { classifyConnectError } from './tls.js'
 import { openTransport, type PendingTransport } from './transport.js'
 
-export interface DeviceFirmware {
-  readonly keepaliveIntervalSeconds: number
-  readonly honourKeepaliveOptions: boolean
-  readonly forwardPorts: readonly number[]
-  /** Initial window offered per channel (AMT: 32768; 499 seen too). */
-  readonly receiveWindow: number
-  readonly maxChannels: number
-  /** AMT 12: refuse a gateway certificate without nsCertType. */
-  readonly requireNsCertType: boolean
-  /** AMT 19: refuse to use a gateway password outside 8–16 characters (rps#2756). */
-  readonly enforcePasswordRule: boolean
-  readonly handshakeTimeoutMs: number
-}
-
-export interface DeviceConfig {
-  readonly identity: DeviceIdentity
-  readonly gateways: GatewayPair
-  /** Gateway (MPS) credentials the device was provisioned with. */
-  readonly credentials: { readonly username: string; readonly password: string }
-  /** The AMT admin account consoles log in with. */
-  readonly account: AmtAccount
-  readonly firmware: DeviceFirmware
-  readonly policies: PolicyTiming
-  readonly reconnect: ReconnectTiming
-  readonly link: LinkProfile
-  readonly localAddress?: string
-  readonly faults: readonly FaultSpec[]
-  readonly serviceOptions: ServiceOptions
-  readonly seed: string
-}
-
-export interface DeviceEnvironment {
-  /** The process's wheel for keepalives, policies, retries and faults. */
-  readonly wheel: TimerWheel
-  /** A fine-grained wheel for link shaping. */
-  readonly linkWheel: TimerWheel
-  readonly tls: DeviceTls
-  /** Port → service (16992 WS-MAN, 16994 redirection). */
-  readonly services: ReadonlyMap<number, ChannelService>
-  readonly logger: SimLogger
-  /** Told when a tunnel comes up, with the time from TCP connect to ready. */
-  readonly onConnected?: (device: SimulatedDevice, connectMs: number) => void
-}
+export type { DeviceConfig, DeviceEnvironment, DeviceFirmware } from './config.js'
 
 export type DeviceState = 'new' | 'idle' | 'waiting' | 'connecting' | 'handshaking' | 'connected' | 'gave-up' | 'refused' | 'stopped'
 
