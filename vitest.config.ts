@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 // so files run in forked processes (2 cores here: keep the pool small and the timeouts honest).
 export default defineConfig({
   test: {
-    include: ['{protocol,gateway,simulator,conformance,bench,reports,cli,pki}/**/*.test.ts'],
+    include: ['{protocol,gateway,simulator,conformance,bench,reports,cli,pki,consoles}/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'dist/**', '**/*.fuzz.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
@@ -14,7 +14,7 @@ export default defineConfig({
     outputFile: { json: 'reports/out/test-results.json' },
     coverage: {
       provider: 'v8',
-      include: ['protocol/**/*.ts', 'gateway/**/*.ts', 'simulator/**/*.ts', 'conformance/**/*.ts', 'bench/**/*.ts', 'reports/**/*.ts', 'pki/**/*.ts'],
+      include: ['protocol/**/*.ts', 'gateway/**/*.ts', 'simulator/**/*.ts', 'conformance/**/*.ts', 'bench/**/*.ts', 'reports/**/*.ts', 'pki/**/*.ts', 'consoles/**/*.ts'],
       exclude: ['**/*.test.ts', '**/test-support/**'],
       reporter: ['text-summary', 'json-summary', 'html'],
       reportsDirectory: 'reports/out/coverage',
