@@ -272,6 +272,8 @@ export class IderClient {
       case ScsiOp.WRITE_AND_VERIFY_10:
         return this.endCommand(drive, SenseCode.WRITE_PROTECTED)
       default:
+        // [inferred] INQUIRY, REQUEST_SENSE and the rest: consoles answer 05/20/00; real firmware
+        // presumably answers some of them itself.
         return this.endCommand(drive, SenseCode.INVALID_COMMAND)
     }
   }
