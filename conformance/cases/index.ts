@@ -4,6 +4,7 @@
  */
 
 import type { ConformanceCase } from '../model.js'
+import { amtServiceCases } from './amt-services.js'
 import { authCases } from './auth.js'
 import { channelCases } from './channel.js'
 import { connectCases } from './connect.js'
@@ -26,6 +27,7 @@ export const ALL_CASES: readonly ConformanceCase[] = Object.freeze([
   ...sessionCases,
   ...channelCases,
   ...consoleCases,
+  ...amtServiceCases,
   ...scaleCases,
   ...robustnessCases,
 ])
