@@ -9,24 +9,24 @@
  */
 
 import type { Socket } from 'node:net'
-import { pipeline, type Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import {
   ApfDisconnectReason,
   ApfStreamDecoder,
-  ChannelOpenFailureReason,
   encodeApfMessage,
   encodeChannelDataHeader,
   MessageType as M,
-  RESERVED_ALL_ONES,
   type ApfDecodeError,
   type ApfMessage,
   type ChannelOpenMessage,
 } from '../../protocol/apf/index.js'
-import { ErrorCode } from '../../protocol/errors.js'
 import { ChannelOpenError, type ConnectedDevice, type ConsoleOrigin } from '../console/directory.js'
 import type { Channel } from './channel.js'
 import { ChannelTable } from './channels.js'
 import type { DeviceContext } from './context.js'
+import { LABELS, PROTOCOL_LABELS } from './end-reasons.js'
+import { relayDirectTcpip } from './relay.js'
+import type { DeviceSnapshot } from './snapshot.js'
 import { INITIAL_SESSION, stepSession, type SessionEffect, type SessionInput, type SessionState, type StepResult } from './session.js'
 
 /** Past this many bytes queued on the device socket, channels wait for 'drain'. */
@@ -36,18 +36,7 @@ const END_GRACE_MS = 2000
 /** A device that has not forwarded another port for this long is done forwarding. */
 export const FORWARDS_SETTLE_MS = 1000
 
-const LABELS: Readonly<Record<string, string>> = {
-  [ErrorCode.GW_ERR_OUT_OF_ORDER]: 'out-of-order',
-  [ErrorCode.GW_ERR_VERSION_UNSUPPORTED]: 'version-unsupported',
-  [ErrorCode.GW_ERR_SERVICE_UNAVAILABLE]: 'service-unavailable',
-  [ErrorCode.GW_ERR_UUID_NOT_ALLOWED]: 'uuid-not-allowed',
-  [ErrorCode.GW_ERR_AUTH_FAILED]: 'auth-failed',
-  [ErrorCode.GW_ERR_AUTH_TIMEOUT]: 'auth-timeout',
-  [ErrorCode.GW_ERR_IDLE_TIMEOUT]: 'idle-timeout',
-  [ErrorCode.GW_ERR_WINDOW_EXCEEDED]: 'window-exceeded',
-  [ErrorCode.GW_ERR_UNKNOWN_CHANNEL]: 'unknown-channel',
-}
-const PROTOCOL_LABELS = new Set(['out-of-order', 'version-unsupported', 'service-unavailable', 'window-exceeded', 'unknown-channel', 'decode-error'])
+export type { DeviceSnapshot } from './snapshot.js'
 
 export class DeviceConnection implements ConnectedDevice {
   readonly connId: number
@@ -316,24 +305,16 @@ export class DeviceConnection implements ConnectedDevice {
   }
 
   private relayTcp(open: ChannelOpenMessage): void {
-    const channel = this.channels().accept(open.connectedPort)
-    const refuse = (reasonCode: number) => this.sendMessage({ type: M.CHANNEL_OPEN_FAILURE, recipientChannel: open.senderChannel, reasonCode })
-    if (channel === null) return refuse(ChannelOpenFailureReason.RESOURCE_SHORTAGE)
-    const target = this.ctx.relay.connectTcp(open.connectedAddress, open.connectedPort)
-    let connected = false
-    target.once('connect', () => {
-      connected = true
-      if (channel.destroyed || !this.isOpen) return void target.destroy()
-      this.sendMessage({ type: M.CHANNEL_OPEN_CONFIRMATION, recipientChannel: open.senderChannel, senderChannel: channel.localId, initialWindowSize: channel.windowSize, reserved: RESERVED_ALL_ONES })
-      channel.opened(open.senderChannel, open.initialWindowSize)
-      this.ctx.stats.relayedTcp++
-      pipeline(target, channel, target, () => undefined)
-    })
-    target.once('error', (error: NodeJS.ErrnoException) => {
-      if (connected) return
-      this.ctx.logger.info({ event: 'relay-failed', deviceId: this.uuid, connId: this.connId, host: open.connectedAddress, port: open.connectedPort, code: error.code }, 'authorised server unreachable')
-      if (this.isOpen) refuse(ChannelOpenFailureReason.CONNECT_FAILED)
-      channel.refused(ChannelOpenFailureReason.CONNECT_FAILED)
+    relayDirectTcpip(open, {
+      table: this.channels(),
+      relay: this.ctx.relay,
+      send: (message) => this.sendMessage(message),
+      isOpen: () => this.isOpen,
+      onRelayed: () => void this.ctx.stats.relayedTcp++,
+      onUnreachable: (code) => {
+        const fields = { event: 'relay-failed', deviceId: this.uuid, connId: this.connId, host: open.connectedAddress, port: open.connectedPort, code }
+        this.ctx.logger.info(fields, 'authorised server unreachable')
+      },
     })
   }
 
@@ -412,22 +393,6 @@ export class DeviceConnection implements ConnectedDevice {
     logger.info({ event: 'device-disconnected', ...fields, expected }, 'device disconnected')
     events.emit({ type: 'disconnected', time: new Date().toISOString(), uuid: this.uuid, hostname: this.fqdn, remote: this.remote, connId: this.connId, expected, reason: label })
   }
-}
-
-export interface DeviceSnapshot {
-  readonly uuid: string
-  readonly hostname: string | null
-  readonly remoteAddress: string
-  readonly transport: 'tls' | 'plain'
-  readonly connectedSince: string
-  readonly lastSeen: string
-  readonly triggerReason: number
-  readonly forwardedPorts: number[]
-  readonly openChannels: number
-  readonly bytesFromDevice: number
-  readonly bytesToDevice: number
-  readonly console: { readonly opened: number; readonly closed: number; readonly bytesToDevice: number; readonly bytesFromDevice: number }
-  readonly connId: number
 }
 
 const EMPTY_PORTS: ReadonlySet<number> = new Set()
