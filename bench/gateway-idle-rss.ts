@@ -4,7 +4,7 @@
  * minimal APF client on protocol/apf: PROTOCOLVERSION, auth, pfwd and the seven firmware
  * forwards, pipelined), leaves them idle, and reads the child's VmRSS and CPU ticks from /proc.
  *
- *   npm run build && node dist/bench/gateway-idle-rss.js [--devices 1000] [--settle-seconds 5] [--plain]
+ *   npm run build && node dist/bench/gateway-idle-rss.js [--devices 1000] [--settle-seconds 5] [--plain | --tls12]
  *
  * Not part of `npm test`. Progress on stderr; a table on stdout; JSON under reports/out/.
  */
@@ -39,12 +39,12 @@ function handshakeBytes(uuid: string): Buffer {
 }
 
 /** Connect one device; resolves once every forward is answered. The socket stays open. */
-function connectDevice(port: number, ca: string | null, uuid: string): Promise<Socket> {
+function connectDevice(port: number, ca: string | null, uuid: string, maxVersion: 'TLSv1.2' | 'TLSv1.3'): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const decoder = new ApfStreamDecoder()
     let forwards = 0
     const start = () => socket.write(handshakeBytes(uuid))
-    const socket = ca === null ? connectPlain({ host: '127.0.0.1', port }, start) : connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, start)
+    const socket = ca === null ? connectPlain({ host: '127.0.0.1', port }, start) : connect({ host: '127.0.0.1', port, ca, servername: 'localhost', maxVersion }, start)
     const timer = setTimeout(() => reject(new Error(`device ${uuid}: handshake not done in 30 s`)), 30_000)
     socket.on('data', (chunk: Buffer) => {
       for (const m of decoder.push(chunk).messages) {
@@ -74,7 +74,7 @@ async function heapBytes(api: string): Promise<{ heapUsed: number; external: num
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { plain: { type: 'boolean', default: false }, devices: { type: 'string', default: '1000' }, 'settle-seconds': { type: 'string', default: '5' }, out: { type: 'string', default: 'reports/out' } } })
+  const { values } = parseArgs({ options: { plain: { type: 'boolean', default: false }, tls12: { type: 'boolean', default: false }, devices: { type: 'string', default: '1000' }, 'settle-seconds': { type: 'string', default: '5' }, out: { type: 'string', default: 'reports/out' } } })
   const count = Number(values.devices)
   const settleMs = Number(values['settle-seconds']) * 1000
   if (!Number.isInteger(count) || count < 1 || count > 20_000) throw new Error('--devices must be 1..20000')
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     const batch = 50
     for (let i = 0; i < count; i += batch) {
       const n = Math.min(batch, count - i)
-      sockets.push(...(await Promise.all(Array.from({ length: n }, (_, k) => connectDevice(port, ca, uuidFor(i + k))))))
+      sockets.push(...(await Promise.all(Array.from({ length: n }, (_, k) => connectDevice(port, ca, uuidFor(i + k), values.tls12 ? 'TLSv1.2' : 'TLSv1.3')))))
       process.stderr.write(`\rconnected ${sockets.length}/${count}`)
     }
     const connectMs = Date.now() - started
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       scenario: 'gateway-idle-rss',
       date: new Date().toISOString(),
       devices: count,
-      transport: values.plain ? 'plain' : 'tls',
+      transport: values.plain ? 'plain' : values.tls12 ? 'tls1.2' : 'tls1.3',
       rssBeforeBytes: before.rssBytes,
       rssAfterBytes: after.rssBytes,
       rssPerDeviceBytes: Math.round((after.rssBytes - before.rssBytes) / count),
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const mib = (b: number) => (b / 1048576).toFixed(1)
     process.stdout.write(
       [
-        `devices                 ${count} (APF over ${values.plain ? 'plain TCP' : 'TLS'}, idle)`,
+        `devices                 ${count} (APF over ${values.plain ? 'plain TCP' : values.tls12 ? 'TLS 1.2' : 'TLS 1.3'}, idle)`,
         `gateway RSS before      ${mib(result.rssBeforeBytes)} MiB`,
         `gateway RSS after       ${mib(result.rssAfterBytes)} MiB`,
         `RSS per device          ${(result.rssPerDeviceBytes / 1024).toFixed(1)} KiB (JS heap ${(result.heapUsedPerDeviceBytes / 1024).toFixed(1)} KiB, external ${(result.externalPerDeviceBytes / 1024).toFixed(1)} KiB)`,
