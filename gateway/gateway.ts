@@ -16,7 +16,7 @@ import type { ConnectedDevice, DeviceDirectory } from './console/directory.js'
 import type { ConsoleEvent } from './console/events.js'
 import { createConsoleEventHandler } from './console-bridge.js'
 import type { DeviceConnection } from './device/connection.js'
-import { buildSessionPolicy, type DeviceContext, type DeviceRelay } from './device/context.js'
+import { buildSessionPolicy, decoderLimitsFor, type DeviceContext, type DeviceRelay } from './device/context.js'
 import { CredentialStore } from './device/credentials.js'
 import { FailureRateLimiter } from './device/rate-limit.js'
 import { DeviceServer, type DeviceTlsMaterial } from './device/server.js'
@@ -92,6 +92,7 @@ export class Gateway {
       logger: this.logger,
       limiter: new FailureRateLimiter(devices.failureLimit, devices.failureWindowMs),
       relay: this.relay(),
+      decoderLimits: decoderLimitsFor(devices),
       nextConnId: () => ++this.connIds,
     }
     this.devices = new DeviceServer(ctx)

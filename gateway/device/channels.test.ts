@@ -120,11 +120,22 @@ describe('channels and flow control', () => {
     const channel = await opening
     channel.pause()
     const ended = new Promise((r) => channel.once('close', r))
-    device.send({ type: M.CHANNEL_DATA, recipientChannel: 1, data: Buffer.alloc(1025) })
+    device.send({ type: M.CHANNEL_DATA, recipientChannel: 1, data: Buffer.alloc(600) }, { type: M.CHANNEL_DATA, recipientChannel: 1, data: Buffer.alloc(600) })
     expect(await device.next(M.DISCONNECT, 5000, true)).toEqual({ type: M.DISCONNECT, reasonCode: ApfDisconnectReason.PROTOCOL_ERROR })
     await ended
     await eventually(() => gw.gateway.presence.size === 0)
     expect(gw.logs.some((l) => l.event === 'session-ended' && l['reason'] === 'window-exceeded')).toBe(true)
+  })
+
+  it('rejects a single CHANNEL_DATA longer than our window at its header, before buffering it', async () => {
+    const { gw, device } = await connected({ 'window-size': '1024' })
+    const opening = openFromConsole(gw)
+    await device.acceptChannel(3, 65536)
+    await opening
+    // Only the 9-byte header of a 1 MiB message: the gateway must not wait for the rest.
+    device.sendBytes(Buffer.from('5e00000001' + '00100000', 'hex'))
+    expect(await device.next(M.DISCONNECT, 5000, true)).toEqual({ type: M.DISCONNECT, reasonCode: ApfDisconnectReason.PROTOCOL_ERROR })
+    expect(gw.logs.find((l) => l.event === 'session-ended')).toMatchObject({ reason: 'decode-error' })
   })
 
   it('sends exactly one CHANNEL_CLOSE whoever closes first', async () => {

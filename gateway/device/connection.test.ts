@@ -99,6 +99,7 @@ describe('bad input ends only that session', () => {
     ['an unknown service', Buffer.concat([encodeApfMessage(prefix[0] as ApfMessage), encodeApfMessage({ type: M.SERVICE_REQUEST, serviceName: 'ssh-userauth' })]), ApfDisconnectReason.SERVICE_NOT_AVAILABLE],
     ['APF version 2', encodeApfMessage({ type: M.PROTOCOLVERSION, majorVersion: 2, minorVersion: 0, triggerReason: 1, uuid: UUID_B }), ApfDisconnectReason.PROTOCOL_VERSION_NOT_SUPPORTED],
     ['HTTP instead of APF', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), ApfDisconnectReason.PROTOCOL_ERROR],
+    ['60 KB of one message before authentication', Buffer.concat([Buffer.from('5e00000001' + '0000ea60', 'hex'), Buffer.alloc(20_000)]), ApfDisconnectReason.PROTOCOL_ERROR],
     ['CHANNEL_DATA for a channel never opened', Buffer.concat([...prefix.map((m) => encodeApfMessage(m)), encodeApfMessage({ type: M.CHANNEL_DATA, recipientChannel: 99, data: Buffer.alloc(3) })]), ApfDisconnectReason.PROTOCOL_ERROR],
   ]
   for (const [name, bytes, reason] of cases) {

@@ -35,6 +35,8 @@ const SOCKET_HIGH_WATER = 256 * 1024
 const END_GRACE_MS = 2000
 /** A device that has not forwarded another port for this long is done forwarding. */
 export const FORWARDS_SETTLE_MS = 1000
+/** The longest pre-authentication message (USERAUTH with 2048-byte strings) is about 8 KiB. */
+const PREAUTH_BUFFER_LIMIT = 16 * 1024
 
 export type { DeviceSnapshot } from './snapshot.js'
 
@@ -46,7 +48,7 @@ export class DeviceConnection implements ConnectedDevice {
   readonly transport: 'tls' | 'plain'
   private readonly socket: Socket
   private readonly ctx: DeviceContext
-  private readonly decoder = new ApfStreamDecoder()
+  private readonly decoder: ApfStreamDecoder
   private state: SessionState = INITIAL_SESSION
   private table: ChannelTable | null = null
   private queued: ApfMessage[] | null = null
@@ -75,6 +77,7 @@ export class DeviceConnection implements ConnectedDevice {
     this.remote = `${this.remoteAddress}:${socket.remotePort ?? 0}`
     this.connectedAt = now
     this.lastMessageAt = now
+    this.decoder = new ApfStreamDecoder(ctx.decoderLimits)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('drain', () => this.onDrain())
     socket.on('error', (error: NodeJS.ErrnoException) => this.onError(error))
@@ -171,6 +174,11 @@ export class DeviceConnection implements ConnectedDevice {
     const { messages, error } = this.decoder.push(chunk)
     if (messages.length > 0) this.lastMessageAt = Date.now()
     this.process(messages, 0)
+    if (this.authenticatedAt === 0 && this.decoder.bufferedBytes > PREAUTH_BUFFER_LIMIT && this.isOpen) {
+      // Nothing before authentication is longer than a few KiB: do not hold more for a stranger.
+      const detail = `${this.decoder.bufferedBytes} bytes of one message before authentication`
+      return this.endWith(ApfDisconnectReason.PROTOCOL_ERROR, 'decode-error', detail, false)
+    }
     if (error === null || !this.isOpen) return
     // Messages held during the credential check run first; the error ends the session after them.
     if (this.queued !== null) this.pendingError = error

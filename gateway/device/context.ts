@@ -6,6 +6,7 @@
 
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
+import type { ApfLimits } from '../../protocol/apf/constants.js'
 import type { DeviceConfig } from '../config.js'
 import type { GatewayEvents } from '../events.js'
 import type { Presence } from '../presence.js'
@@ -32,6 +33,8 @@ export interface DeviceContext {
   readonly logger: Logger
   readonly limiter: FailureRateLimiter
   readonly relay: DeviceRelay
+  /** Decoder limits, shared by every connection (see decoderLimitsFor). */
+  readonly decoderLimits: Partial<ApfLimits>
   /** A new id per connection, for logs (`connId`). */
   nextConnId(): number
 }
@@ -50,4 +53,13 @@ export function buildSessionPolicy(config: DeviceConfig): SessionPolicy {
     isUuidAllowed: (uuid) => allowedUuids === null || allowedUuids.has(uuid.toLowerCase()),
     isAuthorisedServer: (host, port) => servers.has(`${host.toLowerCase()}:${port}`),
   }
+}
+
+/**
+ * A device may never send more CHANNEL_DATA in one message than our window, so that is the
+ * decoder's cap too: an oversized message fails at its header instead of being buffered. The
+ * buffer must still fit a udp-send-to datagram (64 KiB).
+ */
+export function decoderLimitsFor(config: DeviceConfig): Partial<ApfLimits> {
+  return Object.freeze({ maxChannelDataLength: config.windowSize, maxBufferedBytes: Math.max(config.windowSize, 65_536) + 4096 })
 }
