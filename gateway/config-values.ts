@@ -182,3 +182,15 @@ export const parseUrl: ValueParser<string> = (raw) => {
     return bad(`must be an http(s) URL, got ${show(raw)}`)
   }
 }
+
+/** `{"10.0.0.5": "amt-1.example"}`: an IP literal a console may use for a device name (SOCKS5 ATYP 1/4, HTTP IP hosts). */
+export const parseAddressMap: ValueParser<Readonly<Record<string, string>>> = (raw) => {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('must be an object {"IP": "device name or UUID"}')
+  const out: Record<string, string> = {}
+  for (const [ip, name] of Object.entries(raw as Record<string, unknown>)) {
+    if (isIP(ip) === 0) return bad(`'${ip}' is not an IP address`)
+    if (typeof name !== 'string' || name === '') return bad(`the name for ${ip} must be non-empty text`)
+    out[ip] = name
+  }
+  return ok(out)
+}

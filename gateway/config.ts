@@ -46,7 +46,12 @@ export interface GatewayConfig {
   readonly shutdownDrainMs: number
   readonly tls: { readonly cert: string | null; readonly key: string | null; readonly ca: string | null; readonly legacy: boolean; readonly fqdn: string }
   readonly devices: DeviceConfig
-  readonly console: { readonly allowedPorts: readonly number[]; readonly auth: ProxyAuthSetting | null; readonly openTimeoutMs: number }
+  readonly console: {
+    readonly allowedPorts: readonly number[]
+    readonly auth: ProxyAuthSetting | null
+    readonly openTimeoutMs: number
+    readonly addressMap: Readonly<Record<string, string>>
+  }
   readonly api: { readonly token: string | null; readonly webhooks: readonly string[]; readonly webhookRetries: number; readonly webhookQueueSize: number }
 }
 
@@ -235,7 +240,7 @@ function assemble(get: <K extends SettingKey>(key: K) => SettingValue<K>): Gatew
       channelOpenTimeoutMs: get('devices.channelOpenTimeoutMs'),
       authorisedServers: get('devices.authorisedServers'),
     },
-    console: { allowedPorts: get('console.allowedPorts'), auth: get('console.auth'), openTimeoutMs: get('console.openTimeoutMs') },
+    console: { allowedPorts: get('console.allowedPorts'), auth: get('console.auth'), openTimeoutMs: get('console.openTimeoutMs'), addressMap: get('console.addressMap') },
     api: { token: get('api.token'), webhooks: get('api.webhooks'), webhookRetries: get('api.webhookRetries'), webhookQueueSize: get('api.webhookQueueSize') },
   }
 }

@@ -27,7 +27,7 @@ let tunnel: ProxyAgent
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
 beforeAll(async () => {
-  gw = await startTestGateway({ flags: { 'http-listen': '127.0.0.1:0', 'socks-listen': '127.0.0.1:0' } })
+  gw = await startTestGateway({ flags: { 'http-listen': '127.0.0.1:0', 'socks-listen': '127.0.0.1:0' }, file: { console: { addressMap: { '10.1.2.3': HOST } } } })
   device = await TestDevice.connectTls(gw.port('deviceTls'), gw.ca)
   await device.handshake({ uuid: UUID, username: TEST_USER, password: TEST_PASSWORD, ports: [16992, 16993], fqdn: HOST })
   app = new DeviceHttpApp(device, WINDOW)
@@ -118,6 +118,12 @@ describe('SOCKS5', () => {
     expect(sha256(down.body)).toBe(sha256(patternBytes(BIG)))
     expect(app.windowViolations).toBe(0)
   }, 60_000)
+
+  it('reaches a device by an IP literal from the address map', async () => {
+    const res = await viaTunnel(await socksConnect(gw.port('socks'), '10.1.2.3', 16992), '/wsman')
+    expect(res.status).toBe(200)
+    await expect(socksConnect(gw.port('socks'), '10.9.9.9', 16992)).rejects.toEqual(new SocksReplyError(4))
+  })
 
   it('replies 0x02 for a port not allowed and 0x04 for an unknown device', async () => {
     await expect(socksConnect(gw.port('socks'), HOST, 22)).rejects.toEqual(new SocksReplyError(2))

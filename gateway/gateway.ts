@@ -39,6 +39,7 @@ export interface ConsoleListenerOptions {
   readonly onEvent?: (event: ConsoleEvent) => void
   readonly auth?: { readonly username: string; readonly password: string } | null
   readonly openTimeoutMs?: number
+  readonly addressMap?: ReadonlyMap<string, string>
 }
 
 export interface ConsoleFactories {
@@ -143,6 +144,7 @@ export class Gateway {
       onEvent: createConsoleEventHandler({ stats: this.stats, logger: this.logger, events: this.events, presence: this.presence }),
       auth: this.config.console.auth,
       openTimeoutMs: this.config.console.openTimeoutMs,
+      addressMap: new Map(Object.entries(this.config.console.addressMap)),
     }
     await bind('http', listen.http, (a) => this.startConsole('http', a, consoleOptions))
     await bind('socks', listen.socks, (a) => this.startConsole('socks', a, consoleOptions))

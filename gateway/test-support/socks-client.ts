@@ -1,6 +1,6 @@
 /** A SOCKS5 client for tests (RFC 1928 CONNECT, optional RFC 1929), on protocol/socks5. */
 
-import { connect, type Socket } from 'node:net'
+import { connect, isIP, type Socket } from 'node:net'
 import { decodeMethodSelection, decodeReply, decodeUserPassResponse, encodeGreeting, encodeRequest, encodeUserPassRequest } from '../../protocol/socks5/index.js'
 
 export class SocksReplyError extends Error {
@@ -48,7 +48,8 @@ export async function socksConnect(proxyPort: number, host: string, port: number
   } else if (selection.method !== 0) {
     throw new SocksReplyError(-2)
   }
-  socket.write(encodeRequest({ type: 'request', command: 1, address: { type: 'domain', host }, port }))
+  const kind = isIP(host) === 4 ? 'ipv4' : isIP(host) === 6 ? 'ipv6' : 'domain'
+  socket.write(encodeRequest({ type: 'request', command: 1, address: { type: kind, host }, port }))
   const reply = await readUntil(socket, (b) => decodeReply(b))
   if (reply.reply !== 0) {
     socket.destroy()
