@@ -171,6 +171,16 @@ export class DeviceConnection implements ConnectedDevice {
   private onData(chunk: Buffer): void {
     this.bytesFromDevice += chunk.length
     if (!this.isOpen) return
+    // Every reply this chunk causes leaves in one write (writev), not one syscall per message.
+    this.socket.cork()
+    try {
+      this.onChunk(chunk)
+    } finally {
+      this.socket.uncork()
+    }
+  }
+
+  private onChunk(chunk: Buffer): void {
     const { messages, error } = this.decoder.push(chunk)
     if (messages.length > 0) this.lastMessageAt = Date.now()
     this.process(messages, 0)
@@ -265,6 +275,15 @@ export class DeviceConnection implements ConnectedDevice {
 
   private resumeAfterAuth(accepted: boolean): void {
     if (!this.isOpen) return
+    this.socket.cork()
+    try {
+      this.runAfterAuth(accepted)
+    } finally {
+      this.socket.uncork()
+    }
+  }
+
+  private runAfterAuth(accepted: boolean): void {
     this.step({ kind: 'credentials-checked', accepted })
     const queued = this.queued
     this.queued = null
