@@ -142,6 +142,17 @@ describe('authentication', () => {
     await expectDisconnect(c, ApfDisconnectReason.HOST_NOT_ALLOWED_TO_CONNECT)
   })
 
+  it('survives a credential check that throws: general-error, counted, only that device refused', async () => {
+    // N=3 is not a power of two: node:crypto's scrypt rejects it at check time.
+    await restart({ devices: { credentials: [{ username: 'broken', passwordHash: 'scrypt$3$8$1$c2FsdA==$aGFzaA==' }, { username: TEST_USER, password: TEST_PASSWORD }] } })
+    const bad = await device()
+    await expect(bad.handshake({ uuid: UUID_A, username: 'broken', password: 'x' })).rejects.toThrow(/authentication refused/)
+    const good = await ready(UUID_B)
+    await stillServes(good)
+    expect(gw.gateway.stats.generalErrors).toBe(1)
+    expect(gw.logs.some((l) => l.event === 'general-error')).toBe(true)
+  })
+
   it('refuses a source address at accept once it is over the failure limit', async () => {
     await restart({ devices: { failureLimit: 2, maxAuthFailures: 1 } })
     for (let i = 0; i < 2; i++) {

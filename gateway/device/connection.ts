@@ -26,7 +26,7 @@ import { ChannelTable } from './channels.js'
 import type { DeviceContext } from './context.js'
 import { LABELS, PROTOCOL_LABELS } from './end-reasons.js'
 import { relayDirectTcpip } from './relay.js'
-import type { DeviceSnapshot } from './snapshot.js'
+import { snapshotOf, type DeviceSnapshot } from './snapshot.js'
 import { INITIAL_SESSION, stepSession, type SessionEffect, type SessionInput, type SessionState, type StepResult } from './session.js'
 
 /** Past this many bytes queued on the device socket, channels wait for 'drain'. */
@@ -151,21 +151,7 @@ export class DeviceConnection implements ConnectedDevice {
   }
 
   snapshot(): DeviceSnapshot {
-    return {
-      uuid: this.uuid,
-      hostname: this.fqdn,
-      remoteAddress: this.remote,
-      transport: this.transport,
-      connectedSince: new Date(this.authenticatedAt || this.connectedAt).toISOString(),
-      lastSeen: new Date(this.lastMessageAt).toISOString(),
-      triggerReason: this.state.triggerReason,
-      forwardedPorts: [...this.forwardedPorts].sort((a, b) => a - b),
-      openChannels: this.openChannels,
-      bytesFromDevice: this.bytesFromDevice,
-      bytesToDevice: this.bytesToDevice,
-      console: { opened: this.consoleOpened, closed: this.consoleClosed, bytesToDevice: this.consoleBytesToDevice, bytesFromDevice: this.consoleBytesFromDevice },
-      connId: this.connId,
-    }
+    return snapshotOf(this)
   }
 
   private onData(chunk: Buffer): void {
@@ -175,9 +161,19 @@ export class DeviceConnection implements ConnectedDevice {
     this.socket.cork()
     try {
       this.onChunk(chunk)
+    } catch (error) {
+      this.abort(error)
     } finally {
       this.socket.uncork()
     }
+  }
+
+  /** A bug, not bad input (that never throws): cost this connection only, never the process. */
+  abort(error: unknown): void {
+    this.ctx.stats.generalErrors++
+    this.ctx.logger.error({ event: 'general-error', deviceId: this.state.uuid, connId: this.connId, remote: this.remote, err: error }, 'device connection failed')
+    this.finish('internal-error', false, error instanceof Error ? error.message : String(error))
+    this.socket.destroy()
   }
 
   private onChunk(chunk: Buffer): void {
@@ -263,14 +259,15 @@ export class DeviceConnection implements ConnectedDevice {
   }
 
   private checkCredentials(uuid: string, username: string, password: string): void {
-    this.ctx.credentials.verify(uuid, username, password).then(
-      (accepted) => this.resumeAfterAuth(accepted),
-      (error: unknown) => {
+    this.ctx.credentials
+      .verify(uuid, username, password)
+      .catch((error: unknown) => {
         this.ctx.stats.generalErrors++
         this.ctx.logger.error({ event: 'general-error', deviceId: uuid, connId: this.connId, err: error }, 'credential check failed')
-        this.resumeAfterAuth(false)
-      },
-    )
+        return false
+      })
+      .then((accepted) => this.resumeAfterAuth(accepted))
+      .catch((error: unknown) => this.abort(error))
   }
 
   private resumeAfterAuth(accepted: boolean): void {

@@ -135,7 +135,13 @@ export class DeviceServer {
 
   private sweep(): void {
     const now = Date.now()
-    for (const connection of this.connections) connection.checkDeadlines(now)
+    for (const connection of this.connections) {
+      try {
+        connection.checkDeadlines(now)
+      } catch (error) {
+        connection.abort(error)
+      }
+    }
     if (++this.sweeps % 64 === 0) this.ctx.limiter.prune(now)
   }
 }
