@@ -5,7 +5,7 @@
  */
 
 import { createHash, type Hash } from 'node:crypto'
-import { MessageType as M, SendWindow } from '../../protocol/apf/index.js'
+import { MessageType as M, SendWindow, type ApfMessage } from '../../protocol/apf/index.js'
 import type { ProbeDevice } from './probe-device.js'
 
 export interface ChannelIds {
@@ -50,78 +50,110 @@ export interface PumpResult {
 }
 
 export async function pumpChannel(probe: ProbeDevice, ids: ChannelIds, plan: PumpPlan): Promise<PumpResult> {
-  const credit = new SendWindow(plan.sendWindow)
-  const sentHash: Hash = createHash('sha256').update(plan.send)
-  const receivedHash: Hash = createHash('sha256')
-  let sent = 0
-  let received = 0
-  let inFlight = 0
-  let peak = 0
-  let unadjusted = 0
-  let violationText: string | null = null
-  let closes = 0
-  let largest = 0
-  let messages = 0
-  let closeSent = false
-  for (;;) {
-    while (sent < plan.send.length && credit.available > 0 && probe.closed === null) {
-      const n = credit.take(Math.min(plan.maxChunk, plan.send.length - sent))
-      await probe.send({ type: M.CHANNEL_DATA, recipientChannel: ids.remote, data: plan.send.subarray(sent, sent + n) })
-      sent += n
-    }
-    const done = sent >= plan.send.length && received >= plan.expectBytes
-    if (done && plan.closeWhenDone && !closeSent) {
-      closeSent = true
-      await probe.send({ type: M.CHANNEL_CLOSE, recipientChannel: ids.remote })
-    }
-    if (done && (!plan.closeWhenDone || closes > 0)) break
-    const r = await probe.next(plan.stallMs)
-    if (r === null) {
-      const stalled = `${probe.describeSilence(plan.stallMs)} with ${sent}/${plan.send.length} bytes sent and ${received}/${plan.expectBytes} received (gateway window for us: ${credit.available})`
-      return result(stalled)
-    }
-    messages++
-    const m = r.message
-    if (m.type === M.CHANNEL_WINDOW_ADJUST && m.recipientChannel === ids.local) {
-      credit.add(m.bytesToAdd)
-    } else if (m.type === M.CHANNEL_DATA && m.recipientChannel === ids.local) {
-      received += m.data.length
-      largest = Math.max(largest, m.data.length)
-      receivedHash.update(m.data)
-      inFlight += m.data.length
-      peak = Math.max(peak, inFlight)
-      if (inFlight > plan.receiveWindow && violationText === null) {
-        violationText = `${inFlight} bytes in flight against a window of ${plan.receiveWindow} (message ${messages})`
+  return new ChannelPump(probe, ids, plan).run()
+}
+
+/** The state of one pumped channel; `run` alternates sending within credit and handling one message. */
+class ChannelPump {
+  private readonly credit: SendWindow
+  private readonly sentHash: Hash
+  private readonly receivedHash: Hash = createHash('sha256')
+  private sent = 0
+  private received = 0
+  private inFlight = 0
+  private peak = 0
+  private unadjusted = 0
+  private violationText: string | null = null
+  private closes = 0
+  private largest = 0
+  private messages = 0
+  private closeSent = false
+
+  constructor(
+    private readonly probe: ProbeDevice,
+    private readonly ids: ChannelIds,
+    private readonly plan: PumpPlan,
+  ) {
+    this.credit = new SendWindow(plan.sendWindow)
+    this.sentHash = createHash('sha256').update(plan.send)
+  }
+
+  async run(): Promise<PumpResult> {
+    const plan = this.plan
+    for (;;) {
+      await this.sendWithinCredit()
+      const done = this.sent >= plan.send.length && this.received >= plan.expectBytes
+      if (done && plan.closeWhenDone) await this.closeOnce()
+      if (done && (!plan.closeWhenDone || this.closes > 0)) return this.result(null)
+      const r = await this.probe.next(plan.stallMs)
+      if (r === null) {
+        const waiting = `with ${this.sent}/${plan.send.length} bytes sent and ${this.received}/${plan.expectBytes} received (gateway window for us: ${this.credit.available})`
+        return this.result(`${this.probe.describeSilence(plan.stallMs)} ${waiting}`)
       }
-      unadjusted += m.data.length
-      if (plan.adjust === 'every-message' || unadjusted >= plan.receiveWindow / 2) {
-        await probe.send({ type: M.CHANNEL_WINDOW_ADJUST, recipientChannel: ids.remote, bytesToAdd: unadjusted })
-        inFlight -= unadjusted
-        unadjusted = 0
-      }
-    } else if (m.type === M.CHANNEL_CLOSE && m.recipientChannel === ids.local) {
-      closes++
-      if (!closeSent) {
-        closeSent = true
-        await probe.send({ type: M.CHANNEL_CLOSE, recipientChannel: ids.remote })
-      }
-      if (received < plan.expectBytes) return result(`CHANNEL_CLOSE after ${received}/${plan.expectBytes} bytes`)
+      this.messages++
+      const early = await this.handle(r.message)
+      if (early !== null) return this.result(early)
     }
   }
-  return result(null)
 
-  function result(stalled: string | null): PumpResult {
+  private async sendWithinCredit(): Promise<void> {
+    const { send, maxChunk } = this.plan
+    while (this.sent < send.length && this.credit.available > 0 && this.probe.closed === null) {
+      const n = this.credit.take(Math.min(maxChunk, send.length - this.sent))
+      await this.probe.send({ type: M.CHANNEL_DATA, recipientChannel: this.ids.remote, data: send.subarray(this.sent, this.sent + n) })
+      this.sent += n
+    }
+  }
+
+  /** One message from the gateway; a text when the transfer ended early. */
+  private async handle(m: ApfMessage): Promise<string | null> {
+    if (m.type === M.CHANNEL_WINDOW_ADJUST && m.recipientChannel === this.ids.local) {
+      this.credit.add(m.bytesToAdd)
+    } else if (m.type === M.CHANNEL_DATA && m.recipientChannel === this.ids.local) {
+      await this.onData(m.data)
+    } else if (m.type === M.CHANNEL_CLOSE && m.recipientChannel === this.ids.local) {
+      this.closes++
+      await this.closeOnce()
+      if (this.received < this.plan.expectBytes) return `CHANNEL_CLOSE after ${this.received}/${this.plan.expectBytes} bytes`
+    }
+    return null
+  }
+
+  private async onData(data: Buffer): Promise<void> {
+    this.received += data.length
+    this.largest = Math.max(this.largest, data.length)
+    this.receivedHash.update(data)
+    this.inFlight += data.length
+    this.peak = Math.max(this.peak, this.inFlight)
+    if (this.inFlight > this.plan.receiveWindow && this.violationText === null) {
+      this.violationText = `${this.inFlight} bytes in flight against a window of ${this.plan.receiveWindow} (message ${this.messages})`
+    }
+    this.unadjusted += data.length
+    if (this.plan.adjust === 'every-message' || this.unadjusted >= this.plan.receiveWindow / 2) {
+      await this.probe.send({ type: M.CHANNEL_WINDOW_ADJUST, recipientChannel: this.ids.remote, bytesToAdd: this.unadjusted })
+      this.inFlight -= this.unadjusted
+      this.unadjusted = 0
+    }
+  }
+
+  private async closeOnce(): Promise<void> {
+    if (this.closeSent) return
+    this.closeSent = true
+    await this.probe.send({ type: M.CHANNEL_CLOSE, recipientChannel: this.ids.remote })
+  }
+
+  private result(stalled: string | null): PumpResult {
     return {
-      sent,
-      received,
-      receivedSha256: receivedHash.digest('hex'),
-      sentSha256: sentHash.digest('hex'),
-      peakInFlight: peak,
-      windowViolation: violationText,
-      closesFromGateway: closes,
-      largestChunk: largest,
+      sent: this.sent,
+      received: this.received,
+      receivedSha256: this.receivedHash.digest('hex'),
+      sentSha256: this.sentHash.digest('hex'),
+      peakInFlight: this.peak,
+      windowViolation: this.violationText,
+      closesFromGateway: this.closes,
+      largestChunk: this.largest,
       stalled,
-      messages,
+      messages: this.messages,
     }
   }
 }
