@@ -20,7 +20,8 @@ function settingOptions(): Record<string, OptionSpec> {
   for (const key of SETTING_KEYS) {
     const s = SETTINGS[key] as { flag?: string; placeholder?: string; description: string; default: unknown; parse: unknown }
     if (s.flag === undefined) continue
-    const text = defaultText(s.default)
+    // A description that names its own default (the FQDN: the host name) keeps it.
+    const text = s.description.includes('(default:') ? undefined : defaultText(s.default)
     options[s.flag] =
       typeof s.default === 'boolean'
         ? { type: 'boolean', description: s.description }
