@@ -209,6 +209,8 @@ describe('reports', () => {
     expect(md).toMatch(/\| case \| level \| ours \| theirs \| findings \|/)
     expect(md).toMatch(/\| `apf\/x\/1` title of apf\/x\/1 \| MUST \| PASS \| FAIL \| theirs: expected REPLY; got nothing \|/)
     expect(md).toMatch(/\| `apf\/z\/1` .* \| – \| PASS \|/)
+    expect(md).toContain('| apf/x | 1 PASS, 1 FAIL | 1 FAIL |')
+    expect(md).toContain('| apf/y | 1 NON-STRICT, 1 INFO, 1 NOT APPLICABLE |  |')
     const files = writeMatrix([run, other], join(dir, 'matrix'))
     expect(readFileSync(files.html, 'utf8')).toMatch(/<th>theirs<\/th>/)
   })

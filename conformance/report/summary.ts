@@ -111,6 +111,27 @@ function matrixRows(runs: readonly SuiteRun[]): MatrixRow[] {
   })
 }
 
+/** `apf/keepalive/3` → `apf/keepalive`: the part of the protocol a case is about. */
+export function areaOf(id: string): string {
+  return id.split('/').slice(0, 2).join('/')
+}
+
+/** Per area and target, the verdicts as "3 PASS, 1 FAIL" (in verdict order, zeros left out). */
+export function areaSummary(runs: readonly SuiteRun[]): Array<{ area: string; cells: string[] }> {
+  const areas: string[] = []
+  for (const run of runs) for (const r of run.records) if (!areas.includes(areaOf(r.result.id))) areas.push(areaOf(r.result.id))
+  return areas.map((area) => ({
+    area,
+    cells: runs.map((run) => {
+      const inArea = run.records.filter((r) => areaOf(r.result.id) === area)
+      return VERDICTS.map((v) => [v, inArea.filter((r) => r.result.verdict === v).length] as const)
+        .filter(([, n]) => n > 0)
+        .map(([v, n]) => `${n} ${v}`)
+        .join(', ')
+    }),
+  }))
+}
+
 export function renderMatrixMarkdown(runs: readonly SuiteRun[]): string {
   const names = runs.map((r) => r.target.name)
   const lines = [
@@ -121,6 +142,14 @@ export function renderMatrixMarkdown(runs: readonly SuiteRun[]): string {
     'target has no such listener). The finding column says what each target did where it matters.',
     '',
     ...runs.map((r) => `- **${r.target.name}**: ${r.target.description || r.target.origin}; ${formatCounts(r)} (seed ${r.seed}, ${r.startedAt}, ${(r.durationMs / 1000).toFixed(0)} s)`),
+    '',
+    '## By area',
+    '',
+    `| area | ${names.map(mdCell).join(' | ')} |`,
+    `| --- | ${names.map(() => '---').join(' | ')} |`,
+    ...areaSummary(runs).map((a) => `| ${a.area} | ${a.cells.map(mdCell).join(' | ')} |`),
+    '',
+    '## Case by case',
     '',
     `| case | level | ${names.map(mdCell).join(' | ')} | findings |`,
     `| --- | --- | ${names.map(() => '---').join(' | ')} | --- |`,
@@ -143,9 +172,17 @@ export function renderMatrixHtml(runs: readonly SuiteRun[]): string {
     return `<tr><td><code>${escapeXml(row.id)}</code><br>${escapeXml(row.title)}<br><small>${escapeXml(row.source)}</small></td><td>${row.level}</td>${cells.join('')}</tr>`
   })
   const summary = runs.map((r) => `<li><b>${escapeXml(r.target.name)}</b>: ${escapeXml(formatCounts(r))}</li>`).join('')
+  const areas = areaSummary(runs)
+    .map((a) => `<tr><td>${escapeXml(a.area)}</td>${a.cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`)
+    .join('\n')
   return page(
     'Conformance matrix',
-    `<ul>${summary}</ul><p><small>Hover a verdict for the finding.</small></p>
+    `<ul>${summary}</ul>
+<h2>By area</h2>
+<table><tr><th>area</th>${names.map((n) => `<th>${escapeXml(n)}</th>`).join('')}</tr>
+${areas}
+</table>
+<h2>Case by case</h2><p><small>Hover a verdict for the finding.</small></p>
 <table><tr><th>case</th><th>level</th>${names.map((n) => `<th>${escapeXml(n)}</th>`).join('')}</tr>
 ${rows.join('\n')}
 </table>`,
