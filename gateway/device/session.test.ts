@@ -67,6 +67,16 @@ describe('session state machine', () => {
     expect(state.keepaliveOptionsSent).toBe(true)
   })
 
+  it('sends keepalive options on the first forward when configured so', () => {
+    const first: SessionPolicy = { ...policy, keepaliveOptionsWhen: 'first-forward' }
+    let state = ready()
+    const r1 = stepSession(state, { kind: 'message', message: forward(16992) }, first)
+    state = r1.state
+    const r2 = stepSession(state, { kind: 'message', message: forward(16993) }, first)
+    expect(r1.send).toEqual([{ type: M.REQUEST_SUCCESS, portBound: 16992 }, { type: M.KEEPALIVE_OPTIONS_REQUEST, intervalSeconds: 30, timeoutSeconds: 90 }])
+    expect(r2.send).toEqual([{ type: M.REQUEST_SUCCESS, portBound: 16993 }])
+  })
+
   it('refuses ports outside the allowed set and cancels forwards', () => {
     const { steps, state } = run([forward(22), forward(16992), { type: M.GLOBAL_REQUEST, wantReply: true, request: { kind: 'cancel-tcpip-forward', address: '', port: 16992 } }], ready())
     expect(steps[0]?.send).toEqual([{ type: M.REQUEST_FAILURE }])
