@@ -155,14 +155,19 @@ describe('authentication', () => {
 
   it('refuses a source address at accept once it is over the failure limit', async () => {
     await restart({ devices: { failureLimit: 2, maxAuthFailures: 1 } })
-    for (let i = 0; i < 2; i++) {
-      const d = await device('plain')
+    const fail = async (transport: 'tls' | 'plain') => {
+      const d = await device(transport)
       d.send(...handshakeMessages({ uuid: UUID_A, username: TEST_USER, password: 'nope' }).slice(0, 3))
       await expectDisconnect(d, ApfDisconnectReason.NO_MORE_AUTH_METHODS_AVAILABLE)
     }
-    const refused = await device('plain')
-    expect(await refused.waitClosed()).toBe(true)
+    await fail('tls')
+    await fail('tls')
+    await expect(device('tls')).rejects.toThrow()
     expect(gw.gateway.stats.rateLimitedConnections).toBe(1)
+    // The plain listener (behind a TLS terminator: one address for all) never locks out.
+    await fail('plain')
+    await fail('plain')
+    await stillServes(await ready(UUID_B, 'plain'))
   })
 })
 

@@ -295,7 +295,7 @@ export class DeviceConnection implements ConnectedDevice {
   private onAuthFailed(username: string, reason: string, failures: number): void {
     const { stats, logger, limiter, events } = this.ctx
     stats.apfAuthFailures++
-    limiter.recordFailure(this.remoteAddress, Date.now())
+    if (this.transport === 'tls') limiter.recordFailure(this.remoteAddress, Date.now())
     logger.warn({ event: 'apf-auth-failed', deviceId: this.state.uuid, connId: this.connId, remote: this.remote, username, reason, failures }, 'APF authentication failed')
     events.emit({ type: 'auth-failed', time: new Date().toISOString(), side: 'apf', uuid: this.state.uuid, username, remote: this.remote, reason })
   }

@@ -3,8 +3,8 @@
  * address is refused at accept time, before any TLS work, until its window passes. The table is
  * bounded: past `maxAddresses` the oldest entry goes (Map keeps insertion order).
  *
- * Behind a TLS terminator every device shares the terminator's address; give the plain listener
- * a high limit there (the failures are still counted and logged).
+ * Applied to the TLS listener only: behind a TLS terminator every device shares the terminator's
+ * address, so the plain listener counts and logs failures but refuses nobody for them.
  */
 
 interface Window {

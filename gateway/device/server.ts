@@ -3,7 +3,8 @@
  * terminator such as stunnel). Both feed the same DeviceConnection. One shared sweep checks
  * every connection's auth and idle deadlines; there are no timers per connection.
  *
- * A source address over the auth-failure limit is refused at accept, before any TLS work.
+ * On the TLS listener, a source address over the auth-failure limit is refused at accept, before
+ * any TLS work. The plain listener sits behind a TLS terminator, whose address every device shares.
  */
 
 import { createServer as createNetServer, type Server, type Socket } from 'node:net'
@@ -69,9 +70,9 @@ export class DeviceServer {
   }
 
   async listenPlain(address: ListenAddress, backlog: number): Promise<ListenAddress> {
-    const server = createNetServer((socket) => {
-      if (this.screen(socket)) this.accept(socket, 'plain')
-    })
+    // No per-address limit here: behind a TLS terminator every device has the terminator's
+    // address, and one device's failures must not lock the others out.
+    const server = createNetServer((socket) => this.accept(socket, 'plain'))
     this.plainServer = server
     this.startSweep()
     return listenOn(server, address, backlog)
