@@ -94,9 +94,10 @@ describe('channels and flow control', () => {
     const channel = await opening
     let accepted = 0
     for (let i = 0; i < 64 && channel.write(Buffer.alloc(4096)); i++) accepted++
-    await new Promise((r) => setTimeout(r, 200))
-    const data = device.pending.filter((m) => m.type === M.CHANNEL_DATA)
-    expect(data.reduce((n, m) => n + (m.type === M.CHANNEL_DATA ? m.data.length : 0), 0)).toBe(499)
+    const arrived = () => device.pending.reduce((n, m) => n + (m.type === M.CHANNEL_DATA ? m.data.length : 0), 0)
+    await eventually(() => arrived() >= 499, 5000, 'the first window of data')
+    await new Promise((r) => setTimeout(r, 100))
+    expect(arrived()).toBe(499)
     expect(accepted).toBeLessThan(8)
     expect(channel.writableLength).toBeLessThanOrEqual(4 * 4096 + 4096)
   })

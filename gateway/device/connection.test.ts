@@ -182,10 +182,10 @@ describe('deadlines', () => {
   })
 
   it('ends an idle session, and a keepalive keeps it alive', async () => {
-    await restart({ devices: { idleTimeoutMs: 600 } })
+    await restart({ devices: { idleTimeoutMs: 1000 } })
     const idle = await ready(UUID_A)
     const busy = await ready(UUID_B, 'plain')
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 8; i++) {
       await new Promise((r) => setTimeout(r, 200))
       busy.send({ type: M.KEEPALIVE_REQUEST, cookie: i })
     }
