@@ -17,6 +17,7 @@ import { serveRedirection } from '../../simulator/services/redirection/index.js'
 import type { ChannelService } from '../../simulator/services/types.js'
 import { serveWsman } from '../../simulator/services/wsman/index.js'
 import type { ResolvedTarget } from '../../conformance/target.js'
+import type { DeviceIdentity } from '../../simulator/identity.js'
 
 export interface FleetSpec {
   /** Names the fleet's domain and seed: `probe`, `bulk-3`, `wan`. */
@@ -44,6 +45,7 @@ export interface BenchFleet {
   /** The name consoles ask the gateway for: device `index` of this fleet. */
   hostname(index: number): string
   uuid(index: number): string
+  identity(index: number): DeviceIdentity
 }
 
 /** The profile every bench fleet starts from. */
@@ -112,7 +114,7 @@ export class BenchFleets {
     })
     // Identities come from the seed and the index alone, so this side knows every name.
     const make = deviceConfigFactory(profile, run)
-    const entry: BenchFleet = { spec, fleet, hostname: (i) => make(i).identity.fqdn, uuid: (i) => make(i).identity.uuid }
+    const entry: BenchFleet = { spec, fleet, hostname: (i) => make(i).identity.fqdn, uuid: (i) => make(i).identity.uuid, identity: (i) => make(i).identity }
     this.list.push(entry)
     await fleet.start()
     return entry
