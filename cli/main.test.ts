@@ -43,7 +43,7 @@ describe('ciralab main', () => {
   it('rejects an unknown scenario with the list of scenarios', async () => {
     const c = capture()
     expect(await main(['bench', 'nope'], {}, c.io)).toBe(2)
-    expect(c.err.join('')).toMatch(/unknown scenario 'nope' \(scenarios: [a-z, -]*codec)
+    expect(c.err.join('')).toMatch(/unknown scenario 'nope' \(scenarios: [a-z, -]*codec/)
   })
 
   it('runs the compiled command from bin/ when dist/ is built', () => {
