@@ -6,6 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -52,8 +53,16 @@ export function repositoryRoot(): string {
   throw new CiralabError(ErrorCode.CFG_ERR_INVALID, 'cannot find the ciralab repository root (package.json) to start the reference gateway')
 }
 
-/** A port that was free a moment ago (for a destination the gateway must be told before it starts). */
-export function freePort(): Promise<number> {
+/** A port that was free for both TCP and UDP a moment ago (a destination the gateway must be told before it starts). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freeTcpPort()
+    if (await udpPortFree(port)) return port
+  }
+  throw new CiralabError(ErrorCode.CFG_ERR_INVALID, 'found no loopback port free for both TCP and UDP')
+}
+
+function freeTcpPort(): Promise<number> {
   return new Promise((resolvePort, rejectPort) => {
     const server = createServer()
     server.once('error', rejectPort)
@@ -62,6 +71,21 @@ export function freePort(): Promise<number> {
       const port = typeof address === 'object' && address !== null ? address.port : 0
       server.close(() => resolvePort(port))
     })
+  })
+}
+
+function udpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const socket = createSocket('udp4')
+    socket.once('error', () => {
+      try {
+        socket.close()
+      } catch {
+        // never bound: nothing to close
+      }
+      resolveFree(false)
+    })
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolveFree(true)))
   })
 }
 

@@ -31,7 +31,23 @@ interface Sink {
   close(): Promise<void>
 }
 
+/**
+ * Bind the sink; with `port` 0 a free UDP port is picked and TCP must get the same number,
+ * which a loaded machine may have just handed to an outgoing connection: try a few.
+ */
 async function openSink(ctx: CaseContext, port = 0): Promise<Sink> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const sink = await bindSink(port)
+      ctx.defer(() => sink.close())
+      return sink
+    } catch (error) {
+      if (port !== 0 || attempt >= 5 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+    }
+  }
+}
+
+async function bindSink(port: number): Promise<Sink> {
   const udp: UdpSocket = createSocket('udp4')
   const datagrams: Buffer[] = []
   const connections: Socket[] = []
@@ -47,22 +63,26 @@ async function openSink(ctx: CaseContext, port = 0): Promise<Sink> {
     connections.push(s)
     s.on('error', () => undefined)
   })
-  await new Promise<void>((resolveListen, rejectListen) => {
-    tcp.once('error', rejectListen)
-    tcp.listen(bound, '127.0.0.1', () => resolveListen())
-  })
-  const sink: Sink = {
+  const closeUdp = () => new Promise<void>((r) => udp.close(() => r()))
+  try {
+    await new Promise<void>((resolveListen, rejectListen) => {
+      tcp.once('error', rejectListen)
+      tcp.listen(bound, '127.0.0.1', () => resolveListen())
+    })
+  } catch (error) {
+    await closeUdp()
+    throw error
+  }
+  return {
     port: bound,
     datagrams,
     connections,
     close: async () => {
       for (const s of connections) s.destroy()
-      await new Promise<void>((r) => udp.close(() => r()))
+      await closeUdp()
       await new Promise<void>((r) => tcp.close(() => r()))
     },
   }
-  ctx.defer(() => sink.close())
-  return sink
 }
 
 function udpSendTo(port: number, data: Buffer, wantReply: boolean) {

@@ -69,7 +69,7 @@ export function renderSummaryHtml(run: SuiteRun, evidenceFileOf: (id: string) =>
   })
   return page(
     `Conformance: ${run.target.name}`,
-    `<p>Target: ${escapeXml(run.target.origin)} ${escapeXml(run.target.description)}<br>Started ${run.startedAt}, ${(run.durationMs / 1000).toFixed(1)} s, seed ${run.seed}${run.interrupted ? ', <b>interrupted</b>' : ''}<br>Verdicts: ${escapeXml(formatCounts(run))}</p>
+    `<p>Target: ${escapeXml(run.target.origin)}${run.target.description ? ` (${escapeXml(run.target.description)})` : ''}<br>Started ${run.startedAt}, ${(run.durationMs / 1000).toFixed(1)} s, seed ${run.seed}${run.interrupted ? ', <b>interrupted</b>' : ''}<br>Verdicts: ${escapeXml(formatCounts(run))}</p>
 <table><tr><th>case</th><th>level</th><th>verdict</th><th>ms</th><th>finding</th><th>evidence</th></tr>
 ${rows.join('\n')}
 </table>`,
