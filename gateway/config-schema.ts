@@ -21,6 +21,7 @@ import {
   parseUuid,
   type ValueParser,
 } from './config-values.js'
+import { parseInstanceId, parseRedisUrl } from './cluster/settings.js'
 
 export interface Setting<T> {
   readonly parse: ValueParser<T>
@@ -81,6 +82,11 @@ export const SETTINGS = {
   'api.webhooks': setting(listOf(parseUrl), [], 'URLs to POST connect/disconnect events to', 'webhook', 'URL'),
   'api.webhookRetries': setting(integerIn(0, 20), 3, 'retries per webhook delivery'),
   'api.webhookQueueSize': setting(integerIn(1, 1_000_000), 1000, 'most webhook deliveries waiting'),
+  redis: setting(parseRedisUrl, null as string | null, 'share presence with other instances through Redis, redis://HOST:PORT', 'redis', 'URL'),
+  instanceId: setting(parseInstanceId, null as string | null, 'this instance in the shared presence (default: host name and pid)', 'instance-id', 'NAME'),
+  internalListen: setting(parseListen, null, 'where other instances reach this one\'s devices (default: 127.0.0.1, any port)', 'internal-listen', 'ADDR'),
+  processes: setting(integerIn(1, 64), 1, 'gateway processes on this machine sharing the ports', 'processes', 'N'),
+  presenceTtlMs: setting(integerIn(500, 3_600_000), 90_000, 'a shared presence entry expires this long after its last refresh'),
 } as const
 
 export type SettingKey = keyof typeof SETTINGS

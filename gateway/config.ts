@@ -8,6 +8,7 @@ import { CiralabError, ErrorCode } from '../protocol/errors.js'
 import { readMpsConfig } from './config-mps.js'
 import { SETTINGS, SETTING_KEYS, envNameOf, type LogLevel, type SettingKey, type SettingValue } from './config-schema.js'
 import type { CredentialSetting, ListenAddress, ProxyAuthSetting } from './config-values.js'
+import { checkClusterConfig, type ClusterConfig } from './cluster/config-check.js'
 
 export type { CredentialSetting, ListenAddress, ProxyAuthSetting } from './config-values.js'
 export type { LogLevel } from './config-schema.js'
@@ -53,6 +54,8 @@ export interface GatewayConfig {
     readonly addressMap: Readonly<Record<string, string>>
   }
   readonly api: { readonly token: string | null; readonly webhooks: readonly string[]; readonly webhookRetries: number; readonly webhookQueueSize: number }
+  /** Several instances sharing presence (Redis), several processes (gateway/cluster/). */
+  readonly cluster: ClusterConfig
 }
 
 export interface ConfigProblem {
@@ -242,6 +245,7 @@ function assemble(get: <K extends SettingKey>(key: K) => SettingValue<K>): Gatew
     },
     console: { allowedPorts: get('console.allowedPorts'), auth: get('console.auth'), openTimeoutMs: get('console.openTimeoutMs'), addressMap: get('console.addressMap') },
     api: { token: get('api.token'), webhooks: get('api.webhooks'), webhookRetries: get('api.webhookRetries'), webhookQueueSize: get('api.webhookQueueSize') },
+    cluster: { redis: get('redis'), instanceId: get('instanceId'), internalListen: get('internalListen'), processes: get('processes'), presenceTtlMs: get('presenceTtlMs') },
   }
 }
 
@@ -265,6 +269,7 @@ function checkCombinations(config: GatewayConfig, chosen: Map<SettingKey, Candid
     problems.push({ source: sourceOf('listen.deviceTls'), key: 'listen.deviceTls', problem: 'both device listeners are off: no device could connect' })
   }
   if (config.devices.allowedPorts.length === 0) problems.push({ source: sourceOf('devices.allowedPorts'), key: 'devices.allowedPorts', problem: 'must name at least one port' })
+  for (const p of checkClusterConfig(config.cluster, seen)) problems.push({ source: sourceOf(p.key), ...p })
 }
 
 function deepFreeze<T>(value: T): T {

@@ -18,6 +18,8 @@ export interface PresentDevice {
 export type PresenceEvent<D extends PresentDevice> =
   | { readonly type: 'registered'; readonly device: D; readonly replaced: D | undefined }
   | { readonly type: 'unregistered'; readonly device: D }
+  /** The device answers to a new FQDN (a shared presence store must learn it too). */
+  | { readonly type: 'renamed'; readonly device: D; readonly fqdn: string }
 
 export interface Presence<D extends PresentDevice> {
   /** Add or replace; returns the entry it replaced. */
@@ -63,7 +65,10 @@ export class InMemoryPresence<D extends PresentDevice> implements Presence<D> {
 
   rename(device: D, fqdn: string): void {
     if (this.byUuid.get(device.uuid.toLowerCase()) !== device) return
-    this.byName.set(fqdn.toLowerCase(), device)
+    const key = fqdn.toLowerCase()
+    if (this.byName.get(key) === device) return
+    this.byName.set(key, device)
+    this.emit({ type: 'renamed', device, fqdn })
   }
 
   lookup(name: string): D | undefined {
