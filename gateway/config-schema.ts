@@ -22,6 +22,7 @@ import {
   type ValueParser,
 } from './config-values.js'
 import { parseInstanceId, parseRedisUrl } from './cluster/settings.js'
+import { UNSAFE_SETTINGS } from './safety.js'
 
 export interface Setting<T> {
   readonly parse: ValueParser<T>
@@ -53,6 +54,10 @@ export const SETTINGS = {
   'listen.backlog': setting(integerIn(1, 65535), 4096, 'listen backlog of every listener', 'backlog', 'N'),
   dataDir: setting(parseString, '.data/gateway', 'folder for generated certificates', 'data-dir', 'DIR'),
   logLevel: setting(oneOf(LOG_LEVELS), 'info' as LogLevel, `log level (${LOG_LEVELS.join(', ')})`, 'log-level', 'LEVEL'),
+  logFile: setting(parseOptionalString, null as string | null, 'log to this file instead of stderr, rotated by size (PATH, PATH.1 newest, ...)', 'log-file', 'PATH'),
+  logFileMaxBytes: setting(integerIn(1024, 2 ** 40), 10 * 1024 * 1024, 'rotate the log file before it would grow past this', 'log-file-max-bytes', 'BYTES'),
+  logFileKeep: setting(integerIn(0, 1000), 10, 'rotated log files kept', 'log-file-keep', 'N'),
+  allowUnsafe: setting(listOf(oneOf(UNSAFE_SETTINGS)), [] as (typeof UNSAFE_SETTINGS)[number][], `start despite these unsafe settings (${UNSAFE_SETTINGS.join(', ')}); see gateway/SECURITY.md`, 'allow-unsafe', 'LIST'),
   shutdownDrainMs: setting(integerIn(0, 600_000), 5000, 'on SIGTERM, how long consoles may finish', 'drain-ms', 'MS'),
   'tls.cert': setting(parseOptionalString, null as string | null, 'device TLS certificate (PEM file)', 'cert', 'FILE'),
   'tls.key': setting(parseOptionalString, null as string | null, 'device TLS private key (PEM file)', 'key', 'FILE'),

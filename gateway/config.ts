@@ -9,6 +9,7 @@ import { readMpsConfig } from './config-mps.js'
 import { SETTINGS, SETTING_KEYS, envNameOf, type LogLevel, type SettingKey, type SettingValue } from './config-schema.js'
 import type { CredentialSetting, ListenAddress, ProxyAuthSetting } from './config-values.js'
 import { checkClusterConfig, type ClusterConfig } from './cluster/config-check.js'
+import type { UnsafeSettingId } from './safety.js'
 
 export type { CredentialSetting, ListenAddress, ProxyAuthSetting } from './config-values.js'
 export type { LogLevel } from './config-schema.js'
@@ -44,6 +45,12 @@ export interface GatewayConfig {
   readonly listen: ListenConfig
   readonly dataDir: string
   readonly logLevel: LogLevel
+  /** Rotating log file (null: stderr, or the journal under systemd). */
+  readonly logFile: string | null
+  readonly logFileMaxBytes: number
+  readonly logFileKeep: number
+  /** Unsafe settings the operator accepts (gateway/safety.ts). */
+  readonly allowUnsafe: readonly UnsafeSettingId[]
   readonly shutdownDrainMs: number
   readonly tls: { readonly cert: string | null; readonly key: string | null; readonly ca: string | null; readonly legacy: boolean; readonly fqdn: string }
   readonly devices: DeviceConfig
@@ -224,6 +231,10 @@ function assemble(get: <K extends SettingKey>(key: K) => SettingValue<K>): Gatew
     },
     dataDir: get('dataDir'),
     logLevel: get('logLevel'),
+    logFile: get('logFile'),
+    logFileMaxBytes: get('logFileMaxBytes'),
+    logFileKeep: get('logFileKeep'),
+    allowUnsafe: get('allowUnsafe'),
     shutdownDrainMs: get('shutdownDrainMs'),
     tls: { cert: get('tls.cert'), key: get('tls.key'), ca: get('tls.ca'), legacy: get('tls.legacy'), fqdn: get('tls.fqdn') },
     devices: {
