@@ -1,11 +1,12 @@
 /** `ciralab gateway`: run the reference CIRA gateway until SIGTERM/SIGINT. */
 
-import { readFileSync } from 'node:fs'
+import { fstatSync, readFileSync } from 'node:fs'
 import { formatHelp, parseCommand, type CommandSpec, type OptionSpec } from '../cli/args.js'
 import type { CliContext } from '../cli/context.js'
 import { SETTINGS, SETTING_KEYS, envNameOf } from './config-schema.js'
 import { formatHostPort } from './config-values.js'
 import { hashPassword } from './device/credentials.js'
+import { isJournalStream } from './log-output.js'
 import { runGateway } from './main.js'
 
 function defaultText(value: unknown): string | undefined {
@@ -49,8 +50,12 @@ export const gatewaySpec: CommandSpec = {
     '',
     'When listening, one JSON line goes to stdout:',
     '  {"event":"ready","listeners":{"deviceTls":"127.0.0.1:4433",...}}',
-    'Logs are JSON lines on stderr. Signals: SIGHUP reloads the certificate, SIGUSR2 toggles debug logs,',
-    'SIGTERM/SIGINT stop gracefully (exit 0).',
+    'Logs are JSON lines on stderr (under systemd: the journal, with priorities), or in --log-file,',
+    'rotated by size: PATH, PATH.1 (newest) ... PATH.N. Signals: SIGHUP reloads the certificate and',
+    'reopens the log file, SIGUSR2 toggles debug logs, SIGTERM/SIGINT stop gracefully (exit 0).',
+    'Unsafe settings (a console listener or the admin API on a public address without credentials,',
+    'APF in the clear on a public address, legacy TLS in public, no device credentials) refuse the',
+    'start unless named in --allow-unsafe; see gateway/SECURITY.md.',
   ].join('\n'),
 }
 
@@ -65,5 +70,13 @@ export async function run(ctx: CliContext): Promise<number> {
     ctx.stdout.write(`${await hashPassword(secret)}\n`)
     return 0
   }
-  return runGateway(values, { stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, signals: process, readFile: (path) => readFileSync(path, 'utf8') })
+  return runGateway(values, {
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
+    env: ctx.env,
+    signals: process,
+    readFile: (path) => readFileSync(path, 'utf8'),
+    stderrIsJournal: ctx.stderr === process.stderr && isJournalStream(ctx.env['JOURNAL_STREAM'], fstatSync(2)),
+    isRoot: process.getuid?.() === 0,
+  })
 }

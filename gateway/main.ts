@@ -1,9 +1,10 @@
 /**
  * The gateway's composition root: configuration from flags, CIRALAB_* environment and files;
- * the logger (pino JSON lines on stderr); certificates; the Gateway; the one `ready` line on
- * stdout; and the process signals:
+ * the start-up safety review (safety.ts: unsafe settings refuse the start); the logger (pino
+ * JSON lines on stderr, the journal with priorities, or a rotating --log-file); certificates;
+ * the Gateway; the one `ready` line on stdout; and the process signals:
  *
- *   SIGHUP   reload the device TLS certificate and key (connected devices stay)
+ *   SIGHUP   reload the device TLS certificate and key (connected devices stay); reopen the log file
  *   SIGUSR2  toggle the log level between the configured one and debug
  *   SIGTERM, SIGINT  graceful shutdown, then exit 0
  */
@@ -16,6 +17,8 @@ import { createHttpProxy } from './console/http-proxy.js'
 import { createSocksProxy } from './console/socks5-server.js'
 import type { DeviceTlsMaterial } from './device/server.js'
 import { Gateway, type BoundListeners, type ConsoleFactories } from './gateway.js'
+import { openLogOutput, type LogOutput } from './log-output.js'
+import { reviewSafety, UnsafeConfigError, type SafetyReview } from './safety.js'
 
 export interface SignalSource {
   on(signal: NodeJS.Signals, listener: () => void): unknown
@@ -32,6 +35,10 @@ export interface GatewayProcessIo {
   readonly consoles?: ConsoleFactories
   /** Called once the gateway is listening (tests use it to find the gateway). */
   readonly onStarted?: (gateway: Gateway) => void
+  /** stderr is the systemd journal: log lines get `<N>` priority prefixes (log-output.ts). */
+  readonly stderrIsJournal?: boolean
+  /** The process runs as root (a warning in the safety review). */
+  readonly isRoot?: boolean
 }
 
 const READY_ORDER = ['deviceTls', 'devicePlain', 'http', 'socks', 'api'] as const
@@ -46,8 +53,11 @@ export function formatReadyLine(bound: BoundListeners): string {
   return `${JSON.stringify({ event: 'ready', listeners })}\n`
 }
 
-function createLogger(config: GatewayConfig, stderr: NodeJS.WritableStream): Logger {
-  return pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: stdTimeFunctions.isoTime }, stderr)
+function createLogger(config: GatewayConfig, output: LogOutput, review: SafetyReview): Logger {
+  const logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: stdTimeFunctions.isoTime }, output.stream)
+  logger.info({ event: 'log-output', output: output.description }, 'logging')
+  for (const w of review.warnings) logger.warn({ event: 'unsafe-setting', id: w.id, setting: w.setting }, `${w.problem}: ${w.fix}`)
+  return logger
 }
 
 function tlsMaterial(config: GatewayConfig, io: GatewayProcessIo, logger: Logger): DeviceTlsMaterial | null {
@@ -63,10 +73,20 @@ function tlsMaterial(config: GatewayConfig, io: GatewayProcessIo, logger: Logger
   return { cert: files.cert, key: files.key, ca, legacy: config.tls.legacy }
 }
 
-/** Run until SIGTERM/SIGINT; resolves with the exit status. */
+/** Run until SIGTERM/SIGINT; resolves with the exit status. Unsafe settings throw UnsafeConfigError. */
 export async function runGateway(flags: Readonly<Record<string, unknown>>, io: GatewayProcessIo): Promise<number> {
   const config = loadConfig({ flags, env: io.env, readFile: io.readFile, hostname: hostname() })
-  const logger = createLogger(config, io.stderr)
+  const review = reviewSafety(config, { root: io.isRoot === true })
+  if (review.refused.length > 0) throw new UnsafeConfigError(review.refused)
+  const output = openLogOutput({ file: config.logFile, maxBytes: config.logFileMaxBytes, keep: config.logFileKeep }, { stderr: io.stderr, journal: io.stderrIsJournal === true })
+  try {
+    return await runLogged(config, io, output, createLogger(config, output, review))
+  } finally {
+    await output.close()
+  }
+}
+
+async function runLogged(config: GatewayConfig, io: GatewayProcessIo, output: LogOutput, logger: Logger): Promise<number> {
   const consoles = io.consoles ?? { http: createHttpProxy, socks: createSocksProxy }
   const gateway = new Gateway({ config, logger, tls: tlsMaterial(config, io, logger), consoles })
   let bound: BoundListeners
@@ -81,12 +101,13 @@ export async function runGateway(flags: Readonly<Record<string, unknown>>, io: G
   }
   io.stdout.write(formatReadyLine(bound))
   io.onStarted?.(gateway)
-  return waitForSignals(gateway, config, io, logger)
+  return waitForSignals(gateway, config, io, logger, output)
 }
 
-function waitForSignals(gateway: Gateway, config: GatewayConfig, io: GatewayProcessIo, logger: Logger): Promise<number> {
+function waitForSignals(gateway: Gateway, config: GatewayConfig, io: GatewayProcessIo, logger: Logger, output: LogOutput): Promise<number> {
   return new Promise((resolve) => {
     const onHup = () => {
+      output.reopen()
       try {
         const material = tlsMaterial(config, io, logger)
         if (material !== null) gateway.reloadTls(material)
