@@ -73,6 +73,14 @@ export class RunMonitor {
     return samples.length < 2 ? null : summarizeSamples(samples, current.sampler.clockTicks, warmUpSeconds)
   }
 
+  /** Gateway CPU seconds (user + system) between the first and last sample within [fromMs, toMs]. */
+  cpuSecondsBetween(fromMs: number, toMs: number): number | null {
+    const s = this.samplesBetween(fromMs, toMs)
+    const first = s[0]
+    const last = s[s.length - 1]
+    return first === undefined || last === undefined || first === last ? null : (last.cpuTicks - first.cpuTicks) / this.clockTicks
+  }
+
   get clockTicks(): number {
     return this.current()?.sampler.clockTicks ?? 100
   }

@@ -99,8 +99,8 @@ async function wanPhase(run: ScenarioRun, wan: BenchFleet, requests: number, sam
 async function runLatency(run: ScenarioRun): Promise<ScenarioOutcome> {
   const { params, gateway, signal } = run
   const devices = sized(params.devices, params.quick, 20, 1000)
-  const requests = params.quick ? 100 : 2000
-  const wanRequests = params.quick ? 4 : 40
+  const requests = params.quick ? 40 : 2000
+  const wanRequests = params.quick ? 2 : 40
   const probeCount = Math.min(devices, params.quick ? 5 : 50)
   const wanCount = params.quick ? 1 : 4
   httpProxyOf(gateway.target)
@@ -137,8 +137,8 @@ function report(devices: number, requests: number, wanRequests: number, s: Sampl
     results: {
       latency: {
         requestsFailed: integrityMetric(s.failures, 'WS-MAN requests that did not answer 200'),
-        gatewayAddedP50Ms: metric(added(v.p50, d.p50), 'ms', 'lower', SPEED_TOLERANCE_PCT, 'through the gateway minus direct, at p50'),
-        gatewayAddedP99Ms: metric(added(v.p99, d.p99), 'ms', 'lower', SPEED_TOLERANCE_PCT, 'through the gateway minus direct, at p99'),
+        gatewayAddedP50Ms: metric(added(v.p50, d.p50), 'ms', undefined, undefined, 'through the gateway minus direct, at p50'),
+        gatewayAddedP99Ms: metric(added(v.p99, d.p99), 'ms', undefined, undefined, 'through the gateway minus direct, at p99'),
         ...latencyMetrics('via', s.via),
         ...latencyMetrics('direct', s.direct),
         pairedAddedP50Ms: metric(s.paired.count === 0 ? null : s.paired.percentile(50) / 1000, 'ms', undefined, undefined, 'per request pair, via minus direct'),

@@ -174,7 +174,7 @@ function report(m: Measured): ScenarioOutcome {
         bulkHashFailures: integrityMetric(hashFailures, 'CONNECT transfers whose SHA-256 did not match'),
         wsmanRequestsPerSecond: metric(ac === null ? null : ac.requests.average, 'req/s', 'higher', THROUGHPUT_TOLERANCE_PCT, 'WS-MAN through the HTTP proxy'),
         wsmanLatencyP50Ms: metric(ac === null ? null : ac.latency.p50, 'ms', 'lower', SPEED_TOLERANCE_PCT),
-        wsmanLatencyP99Ms: metric(ac === null ? null : ac.latency.p99, 'ms', 'lower', SPEED_TOLERANCE_PCT),
+        wsmanLatencyP99Ms: metric(ac === null ? null : ac.latency.p99, 'ms'),
         wsmanCompleted: metric(completed, 'count'),
         deviceAnswers: metric(m.deviceAnswers, 'count', undefined, undefined, 'WS-MAN requests the devices answered'),
         connectDownloadMBps: metric(bulk === null ? null : mbps(bulk.down, bulk.downSeconds), 'MB/s', 'higher', THROUGHPUT_TOLERANCE_PCT, `device → console, ${m.tunnels} CONNECT tunnels`),

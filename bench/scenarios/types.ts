@@ -55,14 +55,25 @@ export const SPEED_TOLERANCE_PCT = 300
 /** Throughput may fall to a quarter of the baseline before CI fails. */
 export const THROUGHPUT_TOLERANCE_PCT = 75
 
-/** Latency percentiles in ms from a histogram of µs. */
+/**
+ * A figure derived from gateway CPU time. /proc counts CPU in 10 ms ticks, so below one CPU
+ * second in the window the figure is too coarse to compare with a baseline: informational then.
+ */
+export function cpuMetric(value: number | null, unit: string, cpuSeconds: number | null, label: string): Metric {
+  return cpuSeconds !== null && cpuSeconds >= 1 ? metric(value, unit, 'lower', SPEED_TOLERANCE_PCT, label) : metric(value, unit, undefined, undefined, label)
+}
+
+/**
+ * Latency percentiles in ms from a histogram of µs. Only the median is compared with baselines:
+ * tails on a shared 2-core machine move tenfold with the neighbours' load.
+ */
 export function latencyMetrics(prefix: string, h: LatencyHistogram | HistogramSummary): Record<string, Metric> {
   const s = 'summary' in h ? h.summary() : h
   const ms = (us: number) => (s.count === 0 ? null : us / 1000)
   return {
     [`${prefix}P50Ms`]: metric(ms(s.p50), 'ms', 'lower', SPEED_TOLERANCE_PCT),
     [`${prefix}P90Ms`]: metric(ms(s.p90), 'ms'),
-    [`${prefix}P99Ms`]: metric(ms(s.p99), 'ms', 'lower', SPEED_TOLERANCE_PCT),
+    [`${prefix}P99Ms`]: metric(ms(s.p99), 'ms'),
     [`${prefix}MaxMs`]: metric(ms(s.max), 'ms'),
   }
 }
