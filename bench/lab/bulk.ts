@@ -79,8 +79,11 @@ export function encodeBulkRequest(op: 'D' | 'U', length: number): Buffer {
   return header
 }
 
-/** The device side (a simulator ChannelService). */
-export const serveBulk: ChannelService = (stream) => {
+/** The device side as a simulator ChannelService. */
+export const serveBulk: ChannelService = (stream) => serveBulkStream(stream)
+
+/** The device side on any stream. */
+export function serveBulkStream(stream: Duplex): void {
   let header = Buffer.alloc(0)
   let upload: { remaining: number; hash: ReturnType<typeof createHash> } | null = null
   stream.on('error', () => stream.destroy())

@@ -4,10 +4,11 @@
  * And a run stopped early still writes what it measured.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { startOurGateway } from '../lab/gateway.js'
 import { runBenchScenario } from '../runner.js'
 import { stability } from './stability.js'
 import { benchQuick, expectCommonShape } from './test-support/run-quick.js'
@@ -41,13 +42,32 @@ describe('ciralab bench --quick (load)', () => {
     expect(run.report.series.filter((s) => s.chart === 'gateway cpu').length).toBe(2)
   }, 60_000)
 
-  it('scale: every device held; memory per device, connect CPU and keepalive CPU measured', async () => {
-    const run = await benchQuick('scale')
-    expect(expectCommonShape(run, 'scale'), run.out + run.err).toEqual([])
-    expect(run.report.integrity).toMatchObject({ devicesConnected: 30, connectFailures: 0, disconnects: 0 })
-    const r = run.report.results['scale'] ?? {}
-    for (const key of ['rssPerDeviceKiB', 'connectCpuMsPerDevice', 'keepaliveCpuPercent']) expect(r[key]?.value, key).not.toBeNull()
-    expect(r['fdsConnected']?.value).toBeGreaterThanOrEqual(30)
+  it('scale: every device held on ours and on a target-file gateway compared in the same run; both measured from /proc', async () => {
+    // The second target is any CIRA gateway described by a conformance target file: here another
+    // of ours, which the bench knows only by its ports, its CA and its pid.
+    const other = await startOurGateway()
+    const dir = mkdtempSync(join(tmpdir(), 'ciralab-bench-target-'))
+    try {
+      const t = other.target
+      writeFileSync(join(dir, 'ca.pem'), t.device.caPem ?? '')
+      const file = join(dir, 'other.json')
+      const hostPort = (hp: { host: string; port: number } | null) => (hp === null ? null : `${hp.host}:${hp.port}`)
+      writeFileSync(file, JSON.stringify({ name: 'other', device: { host: t.device.host, port: t.device.port, tls: true, ca: 'ca.pem', serverName: t.device.serverName }, credentials: t.credentials, console: { httpProxy: hostPort(t.console.httpProxy), socks5: hostPort(t.console.socks5) }, amt: t.amt }))
+      const run = await benchQuick('scale', ['--compare', file, '--compare-pid', String(other.pid())])
+      expect(expectCommonShape(run, 'scale'), run.out + run.err).toEqual([])
+      expect(run.report.integrity).toMatchObject({ devicesConnected: 30, connectFailures: 0, disconnects: 0, 'other-devicesConnected': 30, 'other-connectFailures': 0 })
+      for (const group of ['scale', 'scale-other']) {
+        const r = run.report.results[group] ?? {}
+        for (const key of ['rssPerDeviceKiB', 'connectCpuMsPerDevice', 'keepaliveCpuPercent']) expect(r[key]?.value, `${group}.${key}`).not.toBeNull()
+        expect(r['fdsConnected']?.value).toBeGreaterThanOrEqual(30)
+      }
+      expect(run.report.parameters).toMatchObject({ target: 'ciralab', compare: 'other', rounds: 1 })
+      expect(run.report.tables[0]?.columns).toEqual(['metric', 'unit', 'A ciralab', 'B other', 'B / A'])
+      expect(run.report.series.some((s) => s.name === 'other: gateway rss')).toBe(true)
+    } finally {
+      await other.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   }, 60_000)
 
   it('a run stopped early (Ctrl-C) still writes a report of what it measured, marked interrupted', async () => {

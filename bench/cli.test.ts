@@ -1,0 +1,31 @@
+import { PassThrough } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { main } from '../cli/main.js'
+
+async function ciralab(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  const out: string[] = []
+  const err: string[] = []
+  stdout.on('data', (d: Buffer) => out.push(d.toString()))
+  stderr.on('data', (d: Buffer) => err.push(d.toString()))
+  const status = await main(argv, {}, { stdout, stderr })
+  return { status, out: out.join(''), err: err.join('') }
+}
+
+describe('ciralab bench', () => {
+  it('--help lists every scenario with what it measures', async () => {
+    const r = await ciralab('bench', '--help')
+    expect(r.status).toBe(0)
+    for (const name of ['quick', 'stability', 'redirection-limit', 'latency', 'ider-throughput', 'proxy-throughput', 'connect-storm', 'scale', 'codec']) expect(r.out).toMatch(new RegExp(`^  ${name} +\\S`, 'm'))
+    for (const flag of ['--quick', '--devices N', '--duration SECONDS', '--target FILE', '--compare FILE', '--gate FILE', '--baseline FILE', '--seed S', '--profile']) expect(r.out).toContain(flag)
+  })
+
+  it('refuses bad command lines with one line saying what is wrong (exit 2)', async () => {
+    expect(await ciralab('bench', 'nope')).toMatchObject({ status: 2, err: "ciralab bench: unknown scenario 'nope' (scenarios: quick, stability, redirection-limit, latency, ider-throughput, proxy-throughput, connect-storm, scale, codec)\n" })
+    expect(await ciralab('bench', 'scale', '--target', '/no/such.json')).toMatchObject({ status: 2, err: "ciralab bench: --target: no such file '/no/such.json'\n" })
+    expect(await ciralab('bench', 'scale', '--gate', '/no/gates.txt')).toMatchObject({ status: 2, err: "ciralab bench: --gate: no such file '/no/gates.txt'\n" })
+    expect((await ciralab('bench', 'scale', '--devices', '0')).err).toBe("ciralab bench: --devices must be a whole number from 1 to 60000, got '0'\n")
+    expect((await ciralab('bench')).status).toBe(2)
+  })
+})
