@@ -5,6 +5,7 @@
  * the report shows both and the ratios.
  */
 
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createRunReport, type Metric, type ResultGroups, type RunReport } from '../reports/model.js'
 import { writeReport, type ReportFormat } from '../reports/write.js'
@@ -55,6 +56,7 @@ async function measure(scenario: Scenario, spec: TargetSpec, options: RunOptions
 
 export async function runBenchScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString()
+  const loadStart = loadavg()[0] ?? 0
   const stamp = startedAt.slice(0, 19).replace(/:/g, '-')
   const profileDir = options.profile ? join(options.out, `${scenario.name}-${stamp}-profile`) : null
   const a: { name: string; outcome: ScenarioOutcome; profileDir: string | null }[] = []
@@ -75,10 +77,15 @@ export async function runBenchScenario(scenario: Scenario, options: RunOptions):
     title: scenario.title,
     startedAt,
     interrupted: options.signal.aborted,
-    parameters: { ...(outcome.parameters ?? {}), target: first.name, ...(b.length > 0 ? { compare: (b[0] as { name: string }).name, rounds: a.length } : {}), quick: options.params.quick, seed: options.params.seed },
+    // The machine is shared: its load says how far a speed figure can be trusted.
+    parameters: { ...(outcome.parameters ?? {}), loadAverage1mStart: round2(loadStart), loadAverage1mEnd: round2(loadavg()[0] ?? 0), target: first.name, ...(b.length > 0 ? { compare: (b[0] as { name: string }).name, rounds: a.length } : {}), quick: options.params.quick, seed: options.params.seed },
     notes,
   })
   return { report, files: writeReport(report, options.out) }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100
 }
 
 /** Per metric, the median over rounds (a single round is returned as it is). */
