@@ -13,6 +13,7 @@ import type { ProgressStream } from './progress.js'
 import { openTargetGateway, startOurGateway, type GatewayUnderTest } from './lab/gateway.js'
 import type { Scenario, ScenarioOutcome, ScenarioParams } from './scenarios/types.js'
 import { mergeComparison } from './compare.js'
+import { findCpuProfiles, summarizeCpuProfiles } from './lab/cpu-profile.js'
 
 export interface TargetSpec {
   /** A conformance target file; null: our gateway. */
@@ -69,7 +70,11 @@ export async function runBenchScenario(scenario: Scenario, options: RunOptions):
   let outcome: ScenarioOutcome = { ...first.outcome, results: medianResults(a.map((r) => r.outcome.results ?? {})) }
   if (b.length > 0) outcome = mergeComparison(outcome, first.name, { ...(b[b.length - 1] as { outcome: ScenarioOutcome }).outcome, results: medianResults(b.map((r) => r.outcome.results ?? {})) }, (b[0] as { name: string }).name)
   const notes = [...(outcome.notes ?? [])]
-  if (profileDir !== null) notes.push(`CPU profiles of the gateway (open in Chrome DevTools, Performance tab): ${profileDir}`)
+  if (profileDir !== null) {
+    notes.push(`CPU profiles of the gateway (open in Chrome DevTools, Performance tab): ${profileDir}`)
+    const table = summarizeCpuProfiles(findCpuProfiles(profileDir))
+    if (table !== null) outcome = { ...outcome, tables: [...(outcome.tables ?? []), table] }
+  }
   if (a.length > 1) notes.push(`Results are the median of ${a.length} rounds per target, alternating targets.`)
   const report = createRunReport({
     ...outcome,
