@@ -88,9 +88,9 @@ function waitForEnd(s: SimulateSettings, fleet: Fleet, ctx: CliContext, started:
     const onSignal = () => finish('interrupted')
     const check = () => {
       const now = performance.now()
-      const snap = fleet.snapshot()
-      const allConnected = s.untilConnected && snap.everConnected >= s.devices
-      if (allConnected || now - last.at >= 1000) progress(snap, now)
+      const allConnected = s.untilConnected && fleet.progress().everConnected >= s.devices
+      // The full snapshot walks every device: once a second, not every check.
+      if (allConnected || now - last.at >= 1000) progress(fleet.snapshot(), now)
       if (allConnected) finish('all connected')
       else if (s.durationSeconds !== null && now - started >= s.durationSeconds * 1000) finish('duration over')
     }

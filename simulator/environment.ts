@@ -4,7 +4,8 @@
  * port → service table and the logger. One per process; `close()` releases the timers.
  */
 
-import type { DeviceEnvironment, SimulatedDevice } from './device/device.js'
+import { ConnectGate } from './device/connect-gate.js'
+import type { DeviceEnvironment, DeviceState, SimulatedDevice } from './device/device.js'
 import { defaultServices, type ServiceTable } from './device/services.js'
 import { DeviceTls, type TransportOptions } from './device/tls.js'
 import { silentLogger, type SimLogger } from './log.js'
@@ -19,6 +20,9 @@ export interface EnvironmentOptions {
   /** Resolution of the link-shaping wheel (default 2 ms). */
   readonly linkTickMs?: number
   readonly onConnected?: (device: SimulatedDevice, connectMs: number) => void
+  readonly onStateChange?: (device: SimulatedDevice, from: DeviceState, to: DeviceState) => void
+  /** Devices connecting at once in this process (0 or absent: no cap). See connect-gate.ts. */
+  readonly maxConnecting?: number
 }
 
 export class SimulatorEnvironment implements DeviceEnvironment {
@@ -28,6 +32,8 @@ export class SimulatorEnvironment implements DeviceEnvironment {
   readonly services: ServiceTable
   readonly logger: SimLogger
   readonly onConnected: ((device: SimulatedDevice, connectMs: number) => void) | undefined
+  readonly onStateChange: ((device: SimulatedDevice, from: DeviceState, to: DeviceState) => void) | undefined
+  readonly connectGate: ConnectGate | undefined
 
   constructor(options: EnvironmentOptions) {
     const onError = (error: unknown) => this.logger.error({ err: String(error) }, 'timer callback failed')
@@ -37,6 +43,8 @@ export class SimulatorEnvironment implements DeviceEnvironment {
     this.services = options.services ?? defaultServices()
     this.logger = options.logger ?? silentLogger
     this.onConnected = options.onConnected
+    this.onStateChange = options.onStateChange
+    this.connectGate = (options.maxConnecting ?? 0) > 0 ? new ConnectGate(options.maxConnecting as number) : undefined
   }
 
   close(): void {

@@ -73,6 +73,8 @@ export interface CreateFleetOptions extends CommonOptions {
   readonly rampPerSecond?: number
   /** Worker processes; 0 (default) keeps every device in this process. */
   readonly workers?: number
+  /** Devices connecting at once per process (default 256; 0: no cap). */
+  readonly maxConnecting?: number
   /** Port → service, in-process fleets only (default: WS-MAN on 16992, redirection on 16994). */
   readonly services?: ServiceTable
   readonly logger?: SimLogger
@@ -87,6 +89,7 @@ export function createFleet(options: CreateFleetOptions): LocalFleet | ProcessFl
     return new LocalFleet({
       ...common,
       count: options.devices,
+      ...(options.maxConnecting === undefined ? {} : { maxConnecting: options.maxConnecting }),
       ...(options.services === undefined ? {} : { services: options.services }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     })

@@ -10,9 +10,10 @@ import type { LinkProfile } from '../link.js'
 import type { SimLogger } from '../log.js'
 import type { ChannelService, ServiceOptions } from '../services/types.js'
 import type { TimerWheel } from '../wheel.js'
-import type { SimulatedDevice } from './device.js'
+import type { DeviceState, SimulatedDevice } from './device.js'
 import type { GatewayPair, PolicyTiming, ReconnectTiming } from './policy.js'
-import type { DeviceTls } from './tls.js'
+import type { ConnectGate } from './connect-gate.js'
+import type { DeviceTls, TlsCeiling } from './tls.js'
 
 export interface DeviceFirmware {
   readonly keepaliveIntervalSeconds: number
@@ -23,6 +24,8 @@ export interface DeviceFirmware {
   readonly maxChannels: number
   /** AMT 12: refuse a gateway certificate without nsCertType. */
   readonly requireNsCertType: boolean
+  /** Highest TLS version the firmware offers. [inferred] 1.2: gateways add TLS 1.2 RSA suites for AMT. */
+  readonly tlsCeiling: TlsCeiling
   /** AMT 19: refuse to use a gateway password outside 8–16 characters (rps#2756). */
   readonly enforcePasswordRule: boolean
   readonly handshakeTimeoutMs: number
@@ -54,6 +57,10 @@ export interface DeviceEnvironment {
   /** Port → service (16992 WS-MAN, 16994 redirection). */
   readonly services: ReadonlyMap<number, ChannelService>
   readonly logger: SimLogger
+  /** Caps how many devices of the process are connecting at once (absent: no cap). */
+  readonly connectGate?: ConnectGate
   /** Told when a tunnel comes up, with the time from TCP connect to ready. */
   readonly onConnected?: (device: SimulatedDevice, connectMs: number) => void
+  /** Told on every state change, so a fleet can keep live counts without walking its devices. */
+  readonly onStateChange?: (device: SimulatedDevice, from: DeviceState, to: DeviceState) => void
 }

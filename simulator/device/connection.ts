@@ -28,9 +28,11 @@ export interface ConnectionOutcome {
   readonly detail: string
 }
 
+/** Who owns the tunnel (the device): told when it is up and when it ends, and asked for the service context. */
 export interface ConnectionHooks {
-  ready(connection: ApfConnection): void
-  closed(connection: ApfConnection, outcome: ConnectionOutcome): void
+  tunnelReady(connection: ApfConnection): void
+  tunnelClosed(connection: ApfConnection, outcome: ConnectionOutcome): void
+  serviceContext(): ServiceContext
 }
 
 export interface ConnectionOptions {
@@ -40,7 +42,6 @@ export interface ConnectionOptions {
   readonly rawSocket: Socket
   readonly session: SessionConfig
   readonly services: ReadonlyMap<number, ChannelService>
-  readonly serviceContext: () => ServiceContext
   readonly wheel: TimerWheel
   readonly counters: DeviceCounters
   readonly random: Random
@@ -94,12 +95,13 @@ export class ApfConnection implements ChannelWire {
   }
 
   start(): void {
-    const t = this.o.transport
-    t.on('data', (chunk: Buffer) => this.onData(chunk))
-    t.on('drain', () => this.onDrain())
-    t.on('error', (error: NodeJS.ErrnoException) => this.onTransportError(error))
-    t.on('close', () => this.finish(this.closedReason(), 'transport closed'))
-    t.on('end', () => t.end())
+    const t = this.o.transport as Carrier
+    // Shared listener functions find the connection on the stream: no closures per device.
+    t[CONNECTION] = this
+    t.on('data', onTransportData)
+    t.on('drain', onTransportDrain)
+    t.on('error', onTransportError)
+    t.on('close', onTransportClose)
     this.lastReceived = this.o.wheel.now()
     this.timer = this.o.wheel.schedule<ApfConnection>(this.o.handshakeTimeoutMs, onTimer, this)
     this.apply(stepSession(this.o.session, this.state, { kind: 'start' }))
@@ -173,7 +175,8 @@ export class ApfConnection implements ChannelWire {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private onData(chunk: Buffer): void {
+  /** @internal transport 'data' */
+  onData(chunk: Buffer): void {
     if (this.finished || this.halted) return
     this.lastReceived = this.o.wheel.now()
     this.o.counters.apfBytesReceived += chunk.length
@@ -261,7 +264,7 @@ export class ApfConnection implements ChannelWire {
       case 'ready':
         this.reachedReady = true
         this.arm(this.state.keepaliveIntervalSeconds * 1000)
-        this.o.hooks.ready(this)
+        this.o.hooks.tunnelReady(this)
         return
       case 'keepalive-options':
         if (this.ready) this.arm(effect.intervalSeconds * 1000)
@@ -307,7 +310,7 @@ export class ApfConnection implements ChannelWire {
     channel.on('error', (error) => this.o.logger.debug({ channel: localId, port, err: error.message }, 'channel stream error'))
     const service = this.o.services.get(port) as ChannelService
     try {
-      service(channel, this.o.serviceContext())
+      service(channel, this.o.hooks.serviceContext())
     } catch (error) {
       this.o.logger.warn({ channel: localId, port, err: String(error) }, 'service failed to start')
       channel.destroy()
@@ -325,13 +328,20 @@ export class ApfConnection implements ChannelWire {
     this.finish('protocol-error', detail, true)
   }
 
-  private onDrain(): void {
+  /** @internal transport 'drain' */
+  onDrain(): void {
     for (const channel of this.channels.values()) channel.resumeTransport()
   }
 
-  private onTransportError(error: NodeJS.ErrnoException): void {
+  /** @internal transport 'error' */
+  onTransportError(error: NodeJS.ErrnoException): void {
     if (this.closingReason === null && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) this.closingReason = 'connection-reset'
     this.o.logger.debug({ err: error.message, code: error.code }, 'transport error')
+  }
+
+  /** @internal transport 'close' */
+  onTransportClose(): void {
+    this.finish(this.closedReason(), 'transport closed')
   }
 
   private closedReason(): FailureReason | DisconnectReason {
@@ -381,8 +391,28 @@ export class ApfConnection implements ChannelWire {
     } else {
       t.destroy()
     }
-    this.o.hooks.closed(this, { wasReady, reason, detail })
+    ;(t as Carrier)[CONNECTION] = undefined
+    this.o.hooks.tunnelClosed(this, { wasReady, reason, detail })
   }
+}
+
+const CONNECTION = Symbol('ApfConnection')
+type Carrier = Duplex & { [CONNECTION]?: ApfConnection | undefined }
+
+function onTransportData(this: Carrier, chunk: Buffer): void {
+  this[CONNECTION]?.onData(chunk)
+}
+
+function onTransportDrain(this: Carrier): void {
+  this[CONNECTION]?.onDrain()
+}
+
+function onTransportError(this: Carrier, error: NodeJS.ErrnoException): void {
+  this[CONNECTION]?.onTransportError(error)
+}
+
+function onTransportClose(this: Carrier): void {
+  this[CONNECTION]?.onTransportClose()
 }
 
 function onTimer(connection: ApfConnection): void {

@@ -13,6 +13,7 @@ import { SimulatedHost } from '../services/host.js'
 import { newServiceCounters, type ServiceContext, type ServiceCounters } from '../services/types.js'
 import type { WheelEntry } from '../wheel.js'
 import type { DeviceConfig, DeviceEnvironment } from './config.js'
+import type { GateWaiter } from './connect-gate.js'
 import { ApfConnection, type ConnectionHooks, type ConnectionOutcome } from './connection.js'
 import { bump, newDeviceCounters, type DeviceCounters } from './counters.js'
 import { afterFailure, currentTarget, startCampaign, TRIGGER_OF, type Campaign, type Endpoint, type PolicyKind } from './policy.js'
@@ -33,7 +34,7 @@ export interface DeviceEvents {
 
 type TimerPurpose = 'attempt' | 'periodic' | 'lifetime' | 'connect-timeout'
 
-export class SimulatedDevice extends EventEmitter<DeviceEvents> {
+export class SimulatedDevice extends EventEmitter<DeviceEvents> implements ConnectionHooks, GateWaiter {
   readonly identity: DeviceIdentity
   readonly config: DeviceConfig
   readonly counters: DeviceCounters = newDeviceCounters()
@@ -47,13 +48,11 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> {
   private timer: WheelEntry<SimulatedDevice> | null = null
   private timerPurpose: TimerPurpose = 'attempt'
   private attemptStartedAt = 0
+  /** Holding one of the process's handshake slots (ConnectGate). */
+  private holdsSlot = false
   private stormRemaining = 0
   private storming = false
   private pending: PendingTransport | null = null
-  private readonly hooks: ConnectionHooks = {
-    ready: (connection) => this.onTunnelReady(connection),
-    closed: (connection, outcome) => this.onTunnelClosed(connection, outcome),
-  }
   private splitUntil = 0
   private faults: DeviceFaults | null = null
   private simulatedHost: SimulatedHost | null = null
@@ -167,6 +166,7 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> {
     this.campaign = null
     const c = this.connection
     this.setState('stopped')
+    this.env.connectGate?.cancel(this)
     this.pending?.transport.destroy()
     if (c === null) return Promise.resolve()
     return new Promise((resolve) => {
@@ -200,17 +200,36 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> {
       this.setState('refused')
       return
     }
+    this.target = currentTarget(campaign)
+    this.setState('connecting')
+    if (this.env.connectGate === undefined) this.startAttempt()
+    else this.env.connectGate.acquire(this)
+  }
+
+  /** @internal ConnectGate: our turn to connect. */
+  granted(): void {
+    this.startAttempt()
+  }
+
+  /** Open the connection (TCP, link, TLS) to the campaign's current target. */
+  private startAttempt(): void {
+    const campaign = this.campaign
+    if (campaign === null || this.currentState !== 'connecting') {
+      if (this.env.connectGate !== undefined) this.env.connectGate.release()
+      return
+    }
+    this.holdsSlot = this.env.connectGate !== undefined
+    const fw = this.config.firmware
     const target = currentTarget(campaign)
-    this.target = target
     this.counters.attempts++
     this.attemptStartedAt = this.env.wheel.now()
-    this.setState('connecting')
     this.arm('connect-timeout', fw.handshakeTimeoutMs)
     const pending = openTransport({
       target,
       localAddress: this.config.localAddress,
       tls: this.env.tls,
       requireNsCertType: fw.requireNsCertType,
+      tlsCeiling: fw.tlsCeiling,
       link: this.config.link,
       linkWheel: this.env.linkWheel,
     })
@@ -249,12 +268,11 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> {
         receiveWindow: fw.receiveWindow,
       },
       services: this.env.services,
-      serviceContext: () => this.serviceContext(),
       wheel: this.env.wheel,
       counters: this.counters,
       random: this.random,
       logger: this.env.logger,
-      hooks: this.hooks,
+      hooks: this,
       handshakeTimeoutMs: Math.max(1, fw.handshakeTimeoutMs - elapsed),
     })
     this.connection = connection
@@ -262,8 +280,16 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> {
     connection.start()
   }
 
-  private onTunnelReady(connection: ApfConnection): void {
+  private releaseSlot(): void {
+    if (!this.holdsSlot) return
+    this.holdsSlot = false
+    this.env.connectGate?.release()
+  }
+
+  /** @internal ConnectionHooks: the tunnel is up. */
+  tunnelReady(connection: ApfConnection): void {
     if (connection !== this.connection) return
+    this.releaseSlot()
     this.counters.connects++
     this.tunnelPolicy = this.campaign?.policy ?? 'periodic'
     this.campaign = null
@@ -280,7 +306,8 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> {
     if (lifetime > 0) this.arm('lifetime', lifetime)
   }
 
-  private onTunnelClosed(connection: ApfConnection, outcome: ConnectionOutcome): void {
+  /** @internal ConnectionHooks: the tunnel (or its handshake) ended. */
+  tunnelClosed(connection: ApfConnection, outcome: ConnectionOutcome): void {
     if (connection !== this.connection) return
     this.connection = null
     if (!outcome.wasReady) {
@@ -302,6 +329,7 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> {
   }
 
   private attemptFailed(reason: FailureReason, detail: string): void {
+    this.releaseSlot()
     this.pending = null
     this.connection = null
     this.cancelTimer()
@@ -372,8 +400,10 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> {
   }
 
   private setState(state: DeviceState): void {
-    if (state === this.currentState) return
+    const from = this.currentState
+    if (state === from) return
     this.currentState = state
+    this.env.onStateChange?.(this, from, state)
     this.emit('state', state)
   }
 }

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto'
+import type { TLSSocket } from 'node:tls'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRootCa, issueServerCertificate } from '../../pki/certificates.js'
 import { loopbackPki } from '../../pki/fixtures.js'
@@ -37,6 +38,32 @@ describe('gateway certificate checks, as AMT does them', () => {
     expect(refused.counters.failures).toEqual({ 'tls-unknown-root': 1 })
     const insecure = await tryOnce({ caPem: stranger.certificatePem, insecure: true })
     expect(insecure.state).toBe('connected')
+  })
+
+  it('refuses an expired gateway certificate', async () => {
+    const pki = loopbackPki()
+    const old = issueServerCertificate(pki.ca, { fqdn: pki.serverName, ips: ['127.0.0.1'], notBefore: new Date(Date.now() - 10 * 86_400_000), days: 2 })
+    const device = await tryOnce({ gateway: { tls: old } })
+    expect(device.counters.failures).toEqual({ 'tls-expired': 1 })
+  })
+
+  it('with the system store instead of a provisioned root, Node checks and refuses the private root', async () => {
+    const device = await tryOnce({ systemRoots: true })
+    expect(device.counters.failures).toEqual({ 'tls-unknown-root': 1 })
+  })
+
+  it('offers TLS 1.3 only when the profile says so', async () => {
+    const h = await new Harness({ profile: { firmware: { maxTlsVersion: '1.3' } } }).start()
+    harnesses.push(h)
+    const device = h.device(0)
+    device.start()
+    await untilState(device, 'connected')
+    const session = [...h.gateway.sessions][0]
+    expect((session?.socket as TLSSocket | undefined)?.getProtocol()).toBe('TLSv1.3')
+    const older = await tryOnce({})
+    expect(older.state).toBe('connected')
+    const second = [...(harnesses[1]?.gateway.sessions ?? [])][0]
+    expect((second?.socket as TLSSocket | undefined)?.getProtocol()).toBe('TLSv1.2')
   })
 
   it('AMT 12 refuses a gateway certificate without nsCertType; AMT 16 takes it', async () => {

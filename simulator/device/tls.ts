@@ -1,22 +1,23 @@
 /**
- * How a simulated device checks the gateway, built once per process and shared by every device:
- * one SecureContext (measured here: 32 KB per connection with a shared context instead of 46 KB),
- * the trusted root the device was "provisioned" with, and the configured gateway name.
+ * How a simulated device reaches the gateway over TLS, built once per process and shared by every
+ * device: the SecureContexts (one per TLS version ceiling; measured here: 32 KB per connection
+ * with a shared context instead of 46 KB), the trusted root the device was "provisioned" with,
+ * and the configured gateway name.
  *
  * AMT validates the gateway certificate against that root and the configured FQDN or IP (Open
- * AMT docs, troubleshooting). We accept the name in a subjectAltName or in the subject CN, as
- * firmware that predates SAN checking does. AMT 12 additionally refuses a gateway certificate
- * without the legacy Netscape nsCertType extension (OID 2.16.840.1.113730.1.1).
+ * AMT docs, troubleshooting); AMT 12 also wants the nsCertType extension. With a provisioned root
+ * (--ca) the check is ours (tls-verify.ts, cheaper than Node's); with the system store it is
+ * Node's, with the same name and nsCertType rules added through `checkServerIdentity`.
  */
 
 import { isIP } from 'node:net'
 import tls from 'node:tls'
-import forge from 'node-forge'
 import { ErrorCode } from '../../protocol/errors.js'
-import { SimulatorError } from '../errors.js'
 import type { FailureReason } from '../reasons.js'
+import { SimulatorError } from '../errors.js'
+import { GatewayCertificateCheck, hasExtension, NS_CERT_TYPE_OID } from './tls-verify.js'
 
-export const NS_CERT_TYPE_OID = '2.16.840.1.113730.1.1'
+export { hasExtension, NS_CERT_TYPE_OID } from './tls-verify.js'
 
 export interface TransportOptions {
   /** `plain` speaks APF over bare TCP (--plain). */
@@ -29,16 +30,20 @@ export interface TransportOptions {
   readonly insecure?: boolean
 }
 
+export type TlsCeiling = '1.2' | '1.3'
+
 export class DeviceTls {
   readonly mode: 'tls' | 'plain'
   readonly insecure: boolean
   readonly servername: string | undefined
-  private context: tls.SecureContext | null = null
+  private readonly contexts = new Map<TlsCeiling, tls.SecureContext>()
   private readonly caPem: string | undefined
-  /** nsCertType presence by certificate fingerprint: each gateway certificate is parsed once. */
+  /** Our own check, when a root was provisioned and checks are on. */
+  private readonly ownCheck: GatewayCertificateCheck | null
+  /** nsCertType presence by certificate fingerprint (system-store path). */
   private readonly nsCertTypeSeen = new Map<string, boolean>()
-  private readonly check = (host: string, cert: tls.PeerCertificate): Error | undefined => this.checkName(host, cert)
-  private readonly checkAmt12 = (host: string, cert: tls.PeerCertificate): Error | undefined =>
+  private readonly nodeCheck = (host: string, cert: tls.PeerCertificate): Error | undefined => this.checkName(host, cert)
+  private readonly nodeCheckAmt12 = (host: string, cert: tls.PeerCertificate): Error | undefined =>
     this.checkName(host, cert) ?? this.checkNsCertType(cert)
 
   constructor(options: TransportOptions) {
@@ -46,24 +51,37 @@ export class DeviceTls {
     this.insecure = options.insecure === true
     this.servername = options.servername
     this.caPem = options.caPem
+    this.ownCheck = options.mode === 'tls' && !this.insecure && options.caPem !== undefined ? new GatewayCertificateCheck(options.caPem) : null
   }
 
-  /** The one SecureContext of this process, made on first use. */
-  get secureContext(): tls.SecureContext {
-    this.context ??= tls.createSecureContext({ ...(this.caPem === undefined ? {} : { ca: this.caPem }), minVersion: 'TLSv1.2' })
-    return this.context
+  /** The process's SecureContext for a TLS version ceiling, made on first use. */
+  secureContext(ceiling: TlsCeiling = '1.2'): tls.SecureContext {
+    let context = this.contexts.get(ceiling)
+    if (context === undefined) {
+      // With our own check, OpenSSL gets an empty trust store (`ca: []`): every chain fails its
+      // verification, which is what makes Node skip its costly identity step (see tls-verify.ts).
+      const ca = this.ownCheck !== null ? { ca: [] as string[] } : this.caPem !== undefined ? { ca: this.caPem } : {}
+      context = tls.createSecureContext({ ...ca, minVersion: 'TLSv1.2', maxVersion: ceiling === '1.3' ? 'TLSv1.3' : 'TLSv1.2' })
+      this.contexts.set(ceiling, context)
+    }
+    return context
   }
 
-  /** Options for `tls.connect` (add host, port, socket or localAddress). */
-  connectOptions(requireNsCertType: boolean): tls.ConnectionOptions {
+  /** Options for `tls.connect` (add host, port or socket). */
+  connectOptions(requireNsCertType: boolean, ceiling: TlsCeiling = '1.2'): tls.ConnectionOptions {
     const name = this.servername
     return {
-      secureContext: this.secureContext,
+      secureContext: this.secureContext(ceiling),
       // SNI carries names only; an IP "servername" is checked but not sent.
       ...(name !== undefined && isIP(name) === 0 ? { servername: name } : {}),
-      rejectUnauthorized: !this.insecure,
-      checkServerIdentity: requireNsCertType ? this.checkAmt12 : this.check,
+      rejectUnauthorized: !this.insecure && this.ownCheck === null,
+      ...(this.ownCheck === null ? { checkServerIdentity: requireNsCertType ? this.nodeCheckAmt12 : this.nodeCheck } : {}),
     }
+  }
+
+  /** After the handshake: undefined when the gateway is acceptable (or Node already checked it). */
+  verify(socket: tls.TLSSocket, host: string, requireNsCertType: boolean): Error | undefined {
+    return this.ownCheck?.check(socket, this.servername ?? host, requireNsCertType)
   }
 
   private checkName(host: string, cert: tls.PeerCertificate): Error | undefined {
@@ -83,30 +101,6 @@ export class DeviceTls {
     }
     if (present) return undefined
     return new SimulatorError(ErrorCode.SIM_ERR_NS_CERT_TYPE, 'gateway certificate has no nsCertType extension, which AMT 12 requires')
-  }
-}
-
-/**
- * Whether a DER certificate carries an extension, read from the ASN.1 directly (forge's
- * certificate parser only takes RSA keys):
- *   Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }
- *   TBSCertificate ::= SEQUENCE { ..., extensions [3] EXPLICIT SEQUENCE OF Extension }
- *   Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
- */
-export function hasExtension(der: Buffer, oid: string): boolean {
-  try {
-    const cert = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')))
-    const tbs = (cert.value as forge.asn1.Asn1[])[0]
-    if (tbs === undefined || !Array.isArray(tbs.value)) return false
-    const wrapper = tbs.value.find((node) => node.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && node.type === 3)
-    const list = wrapper !== undefined && Array.isArray(wrapper.value) ? wrapper.value[0] : undefined
-    if (list === undefined || !Array.isArray(list.value)) return false
-    return list.value.some((ext) => {
-      const id = Array.isArray(ext.value) ? ext.value[0] : undefined
-      return id !== undefined && typeof id.value === 'string' && forge.asn1.derToOid(id.value) === oid
-    })
-  } catch {
-    return false
   }
 }
 

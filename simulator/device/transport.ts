@@ -10,13 +10,14 @@ import tls from 'node:tls'
 import { isShaped, LinkedSocket, type LinkProfile } from '../link.js'
 import type { TimerWheel } from '../wheel.js'
 import type { Endpoint } from './policy.js'
-import type { DeviceTls } from './tls.js'
+import type { DeviceTls, TlsCeiling } from './tls.js'
 
 export interface OpenTransportOptions {
   readonly target: Endpoint
   readonly localAddress: string | undefined
   readonly tls: DeviceTls
   readonly requireNsCertType: boolean
+  readonly tlsCeiling: TlsCeiling
   readonly link: LinkProfile
   readonly linkWheel: TimerWheel
 }
@@ -36,7 +37,8 @@ export function openTransport(o: OpenTransportOptions): PendingTransport {
   raw.on('error', ignore) // reported through the transport above it
   const lower: Duplex = isShaped(o.link) ? new LinkedSocket(raw, o.link, o.linkWheel) : raw
   if (lower !== raw) lower.on('error', ignore)
-  const secure = o.tls.mode === 'tls' ? tls.connect({ ...o.tls.connectOptions(o.requireNsCertType), socket: lower, host: o.target.host }) : null
+  const secure =
+    o.tls.mode === 'tls' ? tls.connect({ ...o.tls.connectOptions(o.requireNsCertType, o.tlsCeiling), socket: lower, host: o.target.host }) : null
   const transport: Duplex = secure ?? lower
   const readyEvent = secure !== null ? 'secureConnect' : 'connect'
   const readySource: Duplex = secure ?? raw
@@ -55,6 +57,8 @@ export function openTransport(o: OpenTransportOptions): PendingTransport {
       }
       const established = () => {
         if (done) return
+        const refused = secure === null ? undefined : o.tls.verify(secure, o.target.host, o.requireNsCertType)
+        if (refused !== undefined) return fail(refused)
         done = true
         transport.off('error', fail)
         transport.off('close', closedEarly)

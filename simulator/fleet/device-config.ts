@@ -73,6 +73,7 @@ export function deviceConfigFactory(profile: FleetProfile, run: RunSettings): (i
         maxChannels: fw.maxChannels,
         requireNsCertType: fw.amt12RequiresNsCertType && amtMajor(identity) === 12,
         enforcePasswordRule: fw.amt19PasswordRule,
+        tlsCeiling: fw.maxTlsVersion,
         handshakeTimeoutMs: fw.handshakeTimeoutSeconds * 1000,
       },
       policies,

@@ -3,12 +3,23 @@
  * processes (ProcessFleet): start, watch, poke individual devices, stop with a final count.
  */
 
+import type { DeviceState } from '../device/device.js'
 import type { PolicyKind } from '../device/policy.js'
 import type { FaultKind, FaultSpec } from '../faults.js'
 import type { FleetSnapshot } from './summary.js'
 
+/** The counts a progress line needs, cheap enough to read every few milliseconds. */
+export interface FleetProgress {
+  readonly devices: number
+  readonly connected: number
+  readonly everConnected: number
+  readonly connects: number
+  readonly states: Readonly<Record<DeviceState, number>>
+}
+
 export interface Fleet {
   start(): Promise<void>
+  progress(): FleetProgress
   /** Counts as of now (for worker fleets: as of their last report, at most a second old). */
   snapshot(): FleetSnapshot
   /** Fire a policy on device `index` ("device 17 presses Fast Call for Help"). */

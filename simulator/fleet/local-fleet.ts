@@ -14,9 +14,11 @@ import type { SimLogger } from '../log.js'
 import type { WheelEntry } from '../wheel.js'
 import { ConnectTimes } from './connect-times.js'
 import { deviceConfigFactory, type RunSettings } from './device-config.js'
-import type { Fleet } from './fleet.js'
+import type { Fleet, FleetProgress } from './fleet.js'
 import type { FleetProfile } from './profile.js'
-import { snapshotDevices, type FleetSnapshot } from './summary.js'
+import { DEVICE_STATES, snapshotDevices, type FleetSnapshot } from './summary.js'
+import { emptyTally } from '../reasons.js'
+import type { DeviceState } from '../device/device.js'
 
 export interface LocalFleetOptions {
   readonly profile: FleetProfile
@@ -30,15 +32,21 @@ export interface LocalFleetOptions {
   readonly services?: ServiceTable
   readonly logger?: SimLogger
   readonly wheelTickMs?: number
+  /** Devices connecting at once in this process (default 256; 0: no cap). */
+  readonly maxConnecting?: number
 }
 
 const RAMP_STEP_MS = 20
+export const DEFAULT_MAX_CONNECTING = 256
 
 export class LocalFleet implements Fleet {
   readonly devices: SimulatedDevice[] = []
   readonly firstIndex: number
   private readonly env: SimulatorEnvironment
   private readonly times = new ConnectTimes()
+  private readonly states: Record<DeviceState, number>
+  private everConnected = 0
+  private connects = 0
   private readonly rampPerSecond: number
   private rampEntry: WheelEntry<LocalFleet> | null = null
   private rampStartedAt = 0
@@ -53,8 +61,18 @@ export class LocalFleet implements Fleet {
       ...(options.services === undefined ? {} : { services: options.services }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.wheelTickMs === undefined ? {} : { wheelTickMs: options.wheelTickMs }),
-      onConnected: (_device, ms) => this.times.record(ms),
+      onConnected: (device, ms) => {
+        this.times.record(ms)
+        this.connects++
+        if (device.counters.connects === 1) this.everConnected++
+      },
+      onStateChange: (_device, from, to) => {
+        this.states[from]--
+        this.states[to]++
+      },
+      maxConnecting: options.maxConnecting ?? DEFAULT_MAX_CONNECTING,
     })
+    this.states = { ...emptyTally(DEVICE_STATES), new: options.count }
     const make = deviceConfigFactory(options.profile, options.run)
     for (let i = 0; i < options.count; i++) this.devices.push(new SimulatedDevice(make(this.firstIndex + i), this.env))
   }
@@ -81,6 +99,10 @@ export class LocalFleet implements Fleet {
   /** Device by its fleet-wide index, when it lives in this process. */
   device(index: number): SimulatedDevice | undefined {
     return this.devices[index - this.firstIndex]
+  }
+
+  progress(): FleetProgress {
+    return { devices: this.devices.length, connected: this.states.connected, everConnected: this.everConnected, connects: this.connects, states: { ...this.states } }
   }
 
   snapshot(): FleetSnapshot {

@@ -12,7 +12,7 @@ import type { TransportOptions } from '../device/tls.js'
 import { SimulatorError } from '../errors.js'
 import type { FaultKind, FaultSpec } from '../faults.js'
 import type { RunSettings } from './device-config.js'
-import type { Fleet } from './fleet.js'
+import type { Fleet, FleetProgress } from './fleet.js'
 import type { FleetProfile } from './profile.js'
 import { emptySnapshot, mergeSnapshots, type FleetSnapshot } from './summary.js'
 import type { FromWorker, ToWorker } from './worker-protocol.js'
@@ -94,6 +94,11 @@ export class ProcessFleet implements Fleet {
       first += count
     }
     await Promise.all(ready)
+  }
+
+  progress(): FleetProgress {
+    const s = this.snapshot()
+    return { devices: s.devices, connected: s.connected, everConnected: s.everConnected, connects: s.connects, states: s.states }
   }
 
   snapshot(): FleetSnapshot {

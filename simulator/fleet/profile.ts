@@ -25,6 +25,8 @@ export interface FirmwareMix {
   readonly amt12RequiresNsCertType: boolean
   readonly amt19PasswordRule: boolean
   readonly handshakeTimeoutSeconds: number
+  /** Highest TLS version devices offer: "1.2" (default) or "1.3". */
+  readonly maxTlsVersion: '1.2' | '1.3'
 }
 
 export interface PolicyProfile {
@@ -67,6 +69,8 @@ export const DEFAULT_PROFILE: FleetProfile = deepFreeze({
     amt12RequiresNsCertType: true,
     amt19PasswordRule: true,
     handshakeTimeoutSeconds: 60,
+    // [inferred] No source shows AMT negotiating TLS 1.3; gateways add TLS 1.2 RSA suites for it.
+    maxTlsVersion: '1.2',
   },
   policies: {
     // What RPS writes: periodic, tunnel lifetime 0 (stay open).
@@ -150,7 +154,15 @@ function checkFirmware(c: Checker, value: unknown, d: FirmwareMix): FirmwareMix 
     amt12RequiresNsCertType: c.boolean(o['amt12RequiresNsCertType'], `${p}.amt12RequiresNsCertType`, d.amt12RequiresNsCertType),
     amt19PasswordRule: c.boolean(o['amt19PasswordRule'], `${p}.amt19PasswordRule`, d.amt19PasswordRule),
     handshakeTimeoutSeconds: c.number(o['handshakeTimeoutSeconds'], `${p}.handshakeTimeoutSeconds`, d.handshakeTimeoutSeconds, 0.01, 3600),
+    maxTlsVersion: checkTlsVersion(c, o['maxTlsVersion'], d.maxTlsVersion),
   }
+}
+
+function checkTlsVersion(c: Checker, value: unknown, fallback: '1.2' | '1.3'): '1.2' | '1.3' {
+  if (value === undefined) return fallback
+  if (value === '1.2' || value === '1.3') return value
+  c.problem('firmware.maxTlsVersion', `must be "1.2" or "1.3", got ${JSON.stringify(value)}`)
+  return fallback
 }
 
 function checkPolicies(c: Checker, value: unknown, d: PolicyProfile): PolicyProfile {

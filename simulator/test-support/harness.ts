@@ -22,6 +22,8 @@ export interface HarnessOptions {
   readonly run?: Partial<RunSettings>
   /** Override what the devices trust / expect (TLS only). */
   readonly caPem?: string
+  /** Trust the system store instead of a provisioned root (Node's own certificate check). */
+  readonly systemRoots?: boolean
   readonly servername?: string
   readonly insecure?: boolean
 }
@@ -46,7 +48,7 @@ export class Harness {
           ? { mode: 'plain' }
           : {
               mode: 'tls',
-              caPem: options.caPem ?? pki.ca.certificatePem,
+              ...(options.systemRoots === true ? {} : { caPem: options.caPem ?? pki.ca.certificatePem }),
               servername: options.servername ?? pki.serverName,
               insecure: options.insecure === true,
             },
