@@ -23,6 +23,7 @@ import { DeviceServer, type DeviceTlsMaterial } from './device/server.js'
 import { GatewayEvents } from './events.js'
 import { listenOn, stopListening } from './listen.js'
 import { InMemoryPresence } from './presence.js'
+import type { GatewayCluster } from './cluster/gateway-cluster.js'
 import { GatewayStats } from './stats.js'
 
 /** What the console-side listeners return (gateway/console/http-proxy.ts, socks5-server.ts). */
@@ -53,9 +54,11 @@ export interface GatewayOptions {
   /** Certificate and key for the TLS device listener (required when it is on). */
   readonly tls: DeviceTlsMaterial | null
   readonly consoles?: ConsoleFactories
+  /** Presence shared with other instances (gateway/cluster); absent: this gateway alone. */
+  readonly cluster?: GatewayCluster | null
 }
 
-export type ListenerName = 'deviceTls' | 'devicePlain' | 'http' | 'socks' | 'api'
+export type ListenerName = 'deviceTls' | 'devicePlain' | 'http' | 'socks' | 'api' | 'internal'
 
 /** Listener name to `host:port` actually bound; listeners turned off are absent. */
 export type BoundListeners = Partial<Record<ListenerName, string>>
@@ -98,7 +101,9 @@ export class Gateway {
     }
     this.devices = new DeviceServer(ctx)
     const presence = this.presence
-    this.directory = { lookup: (name: string): ConnectedDevice | undefined => presence.lookup(name) }
+    // A device held by another instance of the cluster is reached through that instance.
+    const cluster = options.cluster ?? null
+    this.directory = { lookup: (name: string): ConnectedDevice | undefined => presence.lookup(name) ?? cluster?.lookup(name) }
     this.webhooks = new WebhookSender(
       { urls: this.config.api.webhooks, retries: this.config.api.webhookRetries, queueSize: this.config.api.webhookQueueSize },
       this.stats,
@@ -117,8 +122,12 @@ export class Gateway {
         openChannels: () => this.openChannels(),
         consoleConnections: () => this.consoles.reduce((n, c) => n + c.activeConnections, 0),
       }),
-      listDevices: () => this.presence.list().map((d) => d.snapshot()),
-      findDevice: (id) => this.presence.lookup(id),
+      listDevices: (scope) => {
+        const local = this.presence.list().map((d) => d.snapshot())
+        if (scope === 'local' || cluster === null) return local
+        return [...local.map((d) => ({ ...d, instance: cluster.instanceId, local: true })), ...cluster.listRemote()]
+      },
+      findDevice: (id) => this.presence.lookup(id) ?? cluster?.findRemote(id),
       stats: () => this.statsBody(),
       getLogLevel: () => this.logger.level,
       setLogLevel: (level) => this.setLogLevel(level),
@@ -131,6 +140,11 @@ export class Gateway {
     const backlog = listen.backlog
     const bind = async (name: ListenerName, address: ListenAddress | null, start: (a: ListenAddress) => Promise<ListenAddress>) => {
       if (address !== null) this.bound[name] = formatHostPort(await start(address))
+    }
+    const cluster = this.options.cluster
+    if (cluster) {
+      const host = { presence: this.presence, logger: this.logger, stats: this.stats, openTimeoutMs: this.config.console.openTimeoutMs, backlog }
+      this.bound.internal = await cluster.start(host)
     }
     await bind('deviceTls', listen.deviceTls, (a) => {
       if (this.options.tls === null) throw new Error('the TLS device listener is on but no certificate was given')
@@ -184,6 +198,8 @@ export class Gateway {
     const stopped = [this.devices.stopAccepting(), ...this.consoles.map((c) => stopListening(c.server))]
     await Promise.all(this.consoles.map((c) => c.close(drainMs)))
     await this.devices.disconnectAll(3000)
+    // After the devices left, so their removals reach the shared presence before it closes.
+    await this.options.cluster?.stop(0)
     this.api.closeStreams()
     const apiStopped = stopListening(this.api.server)
     this.api.server.closeAllConnections()

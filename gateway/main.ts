@@ -19,6 +19,9 @@ import type { DeviceTlsMaterial } from './device/server.js'
 import { Gateway, type BoundListeners, type ConsoleFactories } from './gateway.js'
 import { openLogOutput, type LogOutput } from './log-output.js'
 import { reviewSafety, UnsafeConfigError, type SafetyReview } from './safety.js'
+import { createGatewayCluster, leavePrimary, processRole, workerIpcPort } from './cluster/setup.js'
+import { resolveInstanceId } from './cluster/settings.js'
+import { runSupervisor } from './cluster/supervisor.js'
 
 export interface SignalSource {
   on(signal: NodeJS.Signals, listener: () => void): unknown
@@ -41,7 +44,7 @@ export interface GatewayProcessIo {
   readonly isRoot?: boolean
 }
 
-const READY_ORDER = ['deviceTls', 'devicePlain', 'http', 'socks', 'api'] as const
+const READY_ORDER = ['deviceTls', 'devicePlain', 'http', 'socks', 'api', 'internal'] as const
 
 /** The exact line benchmarks and the conformance suite parse: addresses bound, in a fixed order. */
 export function formatReadyLine(bound: BoundListeners): string {
@@ -78,17 +81,31 @@ export async function runGateway(flags: Readonly<Record<string, unknown>>, io: G
   const config = loadConfig({ flags, env: io.env, readFile: io.readFile, hostname: hostname() })
   const review = reviewSafety(config, { root: io.isRoot === true })
   if (review.refused.length > 0) throw new UnsafeConfigError(review.refused)
-  const output = openLogOutput({ file: config.logFile, maxBytes: config.logFileMaxBytes, keep: config.logFileKeep }, { stderr: io.stderr, journal: io.stderrIsJournal === true })
+  // --processes: workers log to their stderr, which the primary writes to the one log output.
+  const role = processRole(config)
+  const worker = role === 'worker'
+  const output = openLogOutput({ file: worker ? null : config.logFile, maxBytes: config.logFileMaxBytes, keep: config.logFileKeep }, { stderr: io.stderr, journal: !worker && io.stderrIsJournal === true })
   try {
-    return await runLogged(config, io, output, createLogger(config, output, review))
+    const logger = createLogger(config, output, review)
+    if (role === 'primary') return await superviseProcesses(config, io, output, logger)
+    return await runLogged(config, io, output, logger)
   } finally {
     await output.close()
+    if (worker) leavePrimary()
   }
+}
+
+function superviseProcesses(config: GatewayConfig, io: GatewayProcessIo, output: LogOutput, logger: Logger): Promise<number> {
+  // A certificate generated once here, not raced for by every worker.
+  tlsMaterial(config, io, logger)
+  const baseInstanceId = resolveInstanceId(config.cluster, hostname(), process.pid, null)
+  return runSupervisor({ config, logger, output: output.stream, stdout: io.stdout, signals: io.signals, baseInstanceId, onHup: () => output.reopen() })
 }
 
 async function runLogged(config: GatewayConfig, io: GatewayProcessIo, output: LogOutput, logger: Logger): Promise<number> {
   const consoles = io.consoles ?? { http: createHttpProxy, socks: createSocksProxy }
-  const gateway = new Gateway({ config, logger, tls: tlsMaterial(config, io, logger), consoles })
+  const cluster = createGatewayCluster(config, { env: io.env, hostname: hostname(), pid: process.pid, ipc: workerIpcPort() })
+  const gateway = new Gateway({ config, logger, tls: tlsMaterial(config, io, logger), consoles, cluster })
   let bound: BoundListeners
   try {
     bound = await gateway.start()

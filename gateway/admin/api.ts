@@ -17,6 +17,7 @@ import type { Registry } from 'prom-client'
 import type { LogLevel } from '../config.js'
 import { LOG_LEVELS } from '../config-schema.js'
 import type { DeviceSnapshot } from '../device/connection.js'
+import type { RemoteDeviceSnapshot } from '../cluster/gateway-cluster.js'
 import type { GatewayEvents } from '../events.js'
 import { EventStreamHub } from './sse.js'
 
@@ -24,12 +25,15 @@ export interface AdminApiDeps {
   readonly token: string | null
   readonly events: GatewayEvents
   readonly metrics: Registry
-  listDevices(): DeviceSnapshot[]
-  findDevice(id: string): { snapshot(): DeviceSnapshot; disconnect(label: 'admin'): void } | undefined
+  /** `fleet`: with a cluster, every instance's devices (`?scope=local`: this instance's only). */
+  listDevices(scope: DeviceScope): (DeviceSnapshot | RemoteDeviceSnapshot)[]
+  findDevice(id: string): { snapshot(): DeviceSnapshot | RemoteDeviceSnapshot; disconnect(label: 'admin'): void } | undefined
   stats(): Record<string, unknown>
   getLogLevel(): string
   setLogLevel(level: LogLevel): void
 }
+
+export type DeviceScope = 'local' | 'fleet'
 
 const MAX_BODY = 4096
 
@@ -75,7 +79,7 @@ export class AdminApi {
     const url = new URL(req.url ?? '/', 'http://api.invalid')
     const path = url.pathname.replace(/\/+$/, '') || '/'
     const method = req.method ?? 'GET'
-    if (path === '/health') return this.only(method, ['GET', 'HEAD'], res, () => sendJson(res, 200, { status: 'ok', devices: this.deps.listDevices().length }))
+    if (path === '/health') return this.only(method, ['GET', 'HEAD'], res, () => sendJson(res, 200, { status: 'ok', devices: this.deps.listDevices('local').length }))
     if (!this.authorised(req)) {
       res.setHeader('www-authenticate', 'Bearer realm="ciralab"')
       return sendJson(res, 401, { error: 'a valid bearer token is required' })
@@ -87,7 +91,7 @@ export class AdminApi {
         res.end(text)
       })
     }
-    if (path === '/api/v1/devices') return this.only(method, ['GET'], res, () => sendJson(res, 200, this.devicesBody()))
+    if (path === '/api/v1/devices') return this.only(method, ['GET'], res, () => this.devicesBody(url.searchParams.get('scope'), res))
     if (path.startsWith('/api/v1/devices/')) return this.device(method, decodeURIComponent(path.slice('/api/v1/devices/'.length)), res)
     if (path === '/api/v1/stats') return this.only(method, ['GET'], res, () => sendJson(res, 200, this.deps.stats()))
     if (path === '/api/v1/events') return this.only(method, ['GET'], res, () => this.hub.attach(res))
@@ -95,9 +99,10 @@ export class AdminApi {
     sendJson(res, 404, { error: `no route ${path}` })
   }
 
-  private devicesBody(): { count: number; devices: DeviceSnapshot[] } {
-    const devices = this.deps.listDevices()
-    return { count: devices.length, devices }
+  private devicesBody(scope: string | null, res: ServerResponse): void {
+    if (scope !== null && scope !== 'local' && scope !== 'fleet') return sendJson(res, 400, { error: `scope must be local or fleet, got '${scope}'` })
+    const devices = this.deps.listDevices(scope ?? 'fleet')
+    sendJson(res, 200, { count: devices.length, devices })
   }
 
   private async only(method: string, allowed: readonly string[], res: ServerResponse, run: () => void | Promise<void>): Promise<void> {
