@@ -98,8 +98,18 @@ function checkServer(server: X509Certificate, pem: string, options: CheckOptions
     if (!ekuOids.includes(OID_CLIENT_AUTH)) add('error', 'server', 'extendedKeyUsage lacks clientAuth (TLS Web Client Authentication)')
     if (ekuOids.includes(OID_SERVER_AUTH) && ekuOids.includes(OID_CLIENT_AUTH)) add('ok', 'server', 'extendedKeyUsage has serverAuth and clientAuth')
   }
+  checkKeyUsage(forgeCert, add)
   if (forgeCert.getExtension('nsCertType') === null) add('warning', 'server', 'has no Netscape nsCertType extension: AMT 12 refuses such a gateway')
   if (options.fqdn !== undefined) checkName(server, forgeCert, options.fqdn, add)
+}
+
+/** AMT's TLS (RSA key exchange included) needs both; a keyUsage that is absent allows everything. */
+function checkKeyUsage(cert: forge.pki.Certificate, add: Add): void {
+  const ku = cert.getExtension('keyUsage') as { digitalSignature?: boolean; keyEncipherment?: boolean } | null
+  if (ku === null) return add('ok', 'server', 'no keyUsage restriction')
+  const missing = [ku.digitalSignature === true ? null : 'digitalSignature', ku.keyEncipherment === true ? null : 'keyEncipherment'].filter((m) => m !== null)
+  if (missing.length === 0) add('ok', 'server', 'keyUsage has digitalSignature and keyEncipherment')
+  else add('error', 'server', `keyUsage lacks ${missing.join(' and ')}`)
 }
 
 function extKeyUsageOids(cert: forge.pki.Certificate): string[] {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -81,6 +81,20 @@ describe('ciralab certs', () => {
     expect(r.out).toContain('ERROR server: subjectAltName (DNS:vpeg.example.test, IP Address:192.0.2.7) does not name mps.example.test')
   })
 
+  it('check calls a private key every user can read an error', async () => {
+    const key = join(dir, 'ServerCertificateKey.pem')
+    chmodSync(key, 0o644)
+    try {
+      const r = await ciralab('certs', 'check', dir, '--fqdn', 'vpeg.example.test')
+      expect(r.status).toBe(1)
+      expect(r.out).toContain('ERROR ServerCertificateKey.pem: mode 0644: every user of this machine can read the key')
+      chmodSync(key, 0o640)
+      expect((await ciralab('certs', 'check', dir, '--fqdn', 'vpeg.example.test')).out).toContain('ok    ServerCertificateKey.pem: mode 0640')
+    } finally {
+      chmodSync(key, 0o600)
+    }
+  })
+
   it('argument errors are one line with exit status 2', async () => {
     expect((await ciralab('certs', 'init', '--out', dir)).err).toBe('ciralab certs: --fqdn is required\n')
     const bad = await ciralab('certs', 'init', '--fqdn', 'x', '--out', dir, '--key-size', '1000')
@@ -102,6 +116,22 @@ describe('checkCertificateSet', () => {
     expect(errors).toContain('RSA 4096-bit key: AMT accepts 1024/1536/2048 only')
     expect(errors).toContain('expired on 2020-01-02T00:00:00.000Z')
     expect(findings.some((f) => f.severity === 'warning' && f.message.includes('AMT 12 refuses'))).toBe(true)
+  })
+
+  it('finds a keyUsage without keyEncipherment', () => {
+    const keyPem = generateRsaKeyPem(1024)
+    const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey
+    const cert = forge.pki.createCertificate()
+    cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e)
+    cert.serialNumber = '02'
+    cert.validity.notBefore = new Date(Date.now() - 1000)
+    cert.validity.notAfter = new Date(Date.now() + 86_400_000 * 100)
+    cert.setSubject([{ name: 'commonName', value: 'a.test' }])
+    cert.setIssuer(forge.pki.certificateFromPem(root.certificatePem).subject.attributes)
+    cert.setExtensions([{ name: 'keyUsage', digitalSignature: true }, { name: 'extKeyUsage', serverAuth: true, clientAuth: true }, { name: 'nsCertType', server: true }])
+    cert.sign(forge.pki.privateKeyFromPem(root.privateKeyPem), forge.md.sha256.create())
+    const findings = checkCertificateSet({ rootPem: root.certificatePem, serverPem: forge.pki.certificateToPem(cert), serverKeyPem: keyPem })
+    expect(findings.filter((f) => f.severity === 'error').map((f) => f.message)).toEqual(['keyUsage lacks keyEncipherment'])
   })
 
   it('finds a key that does not match and a server from another root', () => {

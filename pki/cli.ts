@@ -1,13 +1,15 @@
 /** `ciralab certs init|device|check`: the certificates AMT and the gateway need, without a GUI. */
 
+import { statSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { join } from 'node:path'
 import { formatHelp, integerOption, parseCommand, stringOption, type CommandSpec } from '../cli/args.js'
 import type { CliContext } from '../cli/context.js'
 import { isUuidText } from '../protocol/apf/uuid.js'
 import { UsageError } from '../protocol/errors.js'
 import { createRootCa, issueClientCertificate, issueServerCertificate, SUPPORTED_KEY_SIZES, type KeySize } from './certificates.js'
 import { checkCertificateSet, type Finding } from './check.js'
-import { readRoot, readServerSet, writeCertificateSet, writeFiles } from './files.js'
+import { FILES, readRoot, readServerSet, writeCertificateSet, writeFiles } from './files.js'
 
 const initSpec: CommandSpec = {
   name: 'certs init',
@@ -123,10 +125,27 @@ function runCheck(ctx: CliContext, argv: readonly string[]): number {
   if (help) return write(ctx, formatHelp(checkSpec))
   const dir = positionals[0] as string
   const fqdn = stringOption(values, 'fqdn')
-  const findings = checkCertificateSet(readServerSet(dir), fqdn === undefined ? {} : { fqdn })
+  const findings = [...checkCertificateSet(readServerSet(dir), fqdn === undefined ? {} : { fqdn }), ...checkKeyFileModes(dir)]
   if (values['json'] === true) ctx.stdout.write(`${JSON.stringify(findings, null, 2)}\n`)
   else ctx.stdout.write(formatFindings(findings))
   return findings.some((f) => f.severity === 'error') ? 1 : 0
+}
+
+/** Private keys any user can read are an error; group-readable (the gateway's group) is fine. */
+function checkKeyFileModes(dir: string): Finding[] {
+  const findings: Finding[] = []
+  for (const name of [FILES.serverKey, FILES.rootKey]) {
+    let mode: number
+    try {
+      mode = statSync(join(dir, name)).mode & 0o777
+    } catch {
+      continue
+    }
+    const octal = mode.toString(8).padStart(4, '0')
+    if ((mode & 0o007) !== 0) findings.push({ severity: 'error', subject: name, message: `mode ${octal}: every user of this machine can read the key (chmod 0600, or 0640 for the gateway's group)` })
+    else findings.push({ severity: 'ok', subject: name, message: `mode ${octal}` })
+  }
+  return findings
 }
 
 export function formatFindings(findings: readonly Finding[]): string {
