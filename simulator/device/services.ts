@@ -6,7 +6,9 @@
  * device whose service on that port is disabled (the common case for 5900 and RMCP).
  */
 
+import { serveRedirection } from '../services/redirection/index.js'
 import type { ChannelService } from '../services/types.js'
+import { serveWsman } from '../services/wsman/index.js'
 
 export type ServiceTable = ReadonlyMap<number, ChannelService>
 
@@ -14,5 +16,8 @@ export const WSMAN_PORT = 16992
 export const REDIRECTION_PORT = 16994
 
 export function defaultServices(): ServiceTable {
-  return new Map<number, ChannelService>()
+  return new Map<number, ChannelService>([
+    [WSMAN_PORT, serveWsman],
+    [REDIRECTION_PORT, serveRedirection],
+  ])
 }
