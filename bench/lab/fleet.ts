@@ -37,6 +37,8 @@ export interface FleetSpec {
   /** Seconds a device waits before calling back after losing its tunnel (default 2). */
   readonly retryDelaySeconds?: number
   readonly sourceIps?: readonly string[]
+  /** Receive window each device channel offers (firmware: 32768). */
+  readonly channelWindow?: number
 }
 
 export interface BenchFleet {
@@ -53,7 +55,7 @@ export function benchProfile(spec: FleetSpec): FleetProfile {
   return parseProfile(
     {
       identity: { domain: `${spec.name}.fleet.test`, versions: { '16.1': 1 }, modes: { ACM: 1 }, consent: { none: 1 }, power: { on: 1 } },
-      firmware: { amt12RequiresNsCertType: false, amt19PasswordRule: false },
+      firmware: { amt12RequiresNsCertType: false, amt19PasswordRule: false, ...(spec.channelWindow === undefined ? {} : { initialWindow: spec.channelWindow }) },
       services: {
         solMode: spec.solStreamBytesPerSecond === undefined ? 'interactive' : 'stream',
         ...(spec.solStreamBytesPerSecond === undefined ? {} : { solStreamBytesPerSecond: spec.solStreamBytesPerSecond }),
