@@ -99,7 +99,7 @@ function unsafeSettings(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[]
       id: 'legacy-tls-public',
       setting: 'tls.legacy',
       problem: `TLS 1.0/1.1 and AES128-SHA are enabled on ${showAddress(listen.deviceTls)}, a public address`,
-      fix: 'turn tls.legacy off (firmware from AMT 11 on speaks TLS 1.2), or keep the old devices on a separate gateway',
+      fix: 'turn tls.legacy off, or serve the old devices from a separate gateway instance',
     })
   }
   if (config.devices.credentials.length === 0 && (listen.deviceTls !== null || listen.devicePlain !== null)) {
