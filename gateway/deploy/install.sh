@@ -88,7 +88,8 @@ if [[ ! -f "${config}" ]]; then
   say "wrote ${config} from $(basename "${example}")"
 fi
 
-# 5. The unit, pointing at this checkout and this node.
+# 5. `ciralab` on the PATH, and the unit, pointing at this checkout and this node.
+ln -sf "${home}/bin/ciralab.js" /usr/local/bin/ciralab
 sed -e "s#/opt/ciralab#${home}#g" -e "s#/usr/bin/node#${node}#g" "${home}/gateway/deploy/ciralab-gateway.service" > /etc/systemd/system/ciralab-gateway.service
 chmod 0644 /etc/systemd/system/ciralab-gateway.service
 
