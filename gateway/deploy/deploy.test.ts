@@ -82,7 +82,7 @@ describe('stunnel.conf', () => {
   it('terminates TLS 1.2+ on 443 with the files of the direct layout and connects to the stunnel example', async () => {
     const direct = await loadExample('gateway.example.json')
     const behind = await loadExample('gateway-stunnel.example.json')
-    expect(one(service, 'accept')).toBe('443')
+    expect(one(service, 'accept')).toBe(':::443')
     expect(one(service, 'connect')).toBe(formatHostPort(behind.listen.devicePlain ?? { host: '', port: 0 }))
     expect(one(service, 'cert')).toBe(direct.tls.cert)
     expect(one(service, 'key')).toBe(direct.tls.key)

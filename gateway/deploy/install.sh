@@ -111,7 +111,8 @@ elif [[ -d /run/systemd/system ]]; then
   systemctl enable --now ${services}
   say "started: ${services} (journalctl -u ciralab-gateway -f)"
 else
-  say "systemd is not running here; start the gateway by hand as its user (what the unit does):"
+  say "systemd is not running here; start by hand what the units start:"
+  (( stunnel )) && say "  stunnel4 /etc/stunnel/ciralab.conf &"
   say "  cd /var/lib/ciralab && setpriv --reuid=ciralab --regid=ciralab --init-groups --inh-caps=+net_bind_service \\"
   say "    --ambient-caps=+net_bind_service --no-new-privs -- ${node} ${home}/bin/ciralab.js gateway --config ${config}"
 fi
