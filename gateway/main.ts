@@ -71,8 +71,9 @@ function tlsMaterial(config: GatewayConfig, io: GatewayProcessIo, logger: Logger
   }
   const files = ensureServerCertificate(config.dataDir, config.tls.fqdn)
   const fields = { event: 'certificate', generated: files.generated, fqdn: config.tls.fqdn, root: files.rootPath, cert: files.certPath }
-  logger.info(fields, files.generated ? 'created a root CA and server certificate' : 'using the certificate in the data folder')
-  if (files.generated) io.stderr.write(`ciralab gateway: created a private root CA; provision devices with ${files.rootPath}\n`)
+  logger.info(fields, files.rootCreated ? 'created a root CA and server certificate' : files.generated ? 'issued a server certificate from the root in the data folder' : 'using the certificate in the data folder')
+  for (const f of files.findings) logger.warn({ event: 'certificate-check', subject: f.subject, severity: f.severity }, f.message)
+  if (files.rootCreated) io.stderr.write(`ciralab gateway: created a private root CA; provision devices with ${files.rootPath}\n`)
   return { cert: files.cert, key: files.key, ca, legacy: config.tls.legacy }
 }
 
