@@ -23,7 +23,7 @@ import { DirectWsman } from '../lab/direct-wsman.js'
 import { BenchFleets, failuresOf, type BenchFleet } from '../lab/fleet.js'
 import { RunMonitor } from '../lab/monitor.js'
 import { mapLimited, ScenarioError, waitUntil } from '../lab/wait.js'
-import { integrityMetric, latencyMetrics, metric, parameters, sized, SPEED_TOLERANCE_PCT, workersFor, type Scenario, type ScenarioOutcome, type ScenarioRun } from './types.js'
+import { cpuMetric, integrityMetric, latencyMetrics, metric, parameters, sized, SPEED_TOLERANCE_PCT, workersFor, type Scenario, type ScenarioOutcome, type ScenarioRun } from './types.js'
 
 const RESOURCE = 'AMT_GeneralSettings'
 
@@ -40,6 +40,8 @@ interface Samples {
   readonly paired: LatencyHistogram
   readonly wan: LatencyHistogram
   failures: number
+  /** Gateway CPU seconds over the measured loopback requests. */
+  gatewayCpuSeconds: number | null
 }
 
 /** One Get; its latency in µs, or null when it did not answer 200. */
@@ -55,7 +57,7 @@ async function timedGet(client: WsmanClient, samples: Samples): Promise<number |
   }
 }
 
-async function loopbackPhase(run: ScenarioRun, probe: BenchFleet, requests: number, samples: Samples): Promise<void> {
+async function loopbackPhase(run: ScenarioRun, monitor: RunMonitor, probe: BenchFleet, requests: number, samples: Samples): Promise<void> {
   const target = run.gateway.target
   const account = { user: target.amt.username, password: target.amt.password }
   const direct = await DirectWsman.start(probe.identity(0), account)
@@ -65,6 +67,8 @@ async function loopbackPhase(run: ScenarioRun, probe: BenchFleet, requests: numb
     // Warm-up: every client learns its device's Digest challenge, so measured calls are one exchange.
     await timedGet(directClient, samples)
     await mapLimited(clients, 10, (c) => timedGet(c, samples), run.signal)
+    await monitor.sampleNow()
+    const fromMs = Date.now()
     for (let i = 0; i < requests && !run.signal.aborted; i++) {
       const d = await timedGet(directClient, samples)
       const v = await timedGet(clients[i % clients.length] as WsmanClient, samples)
@@ -72,6 +76,8 @@ async function loopbackPhase(run: ScenarioRun, probe: BenchFleet, requests: numb
       if (v !== null) samples.via.record(v)
       if (d !== null && v !== null) samples.paired.record(Math.max(0, v - d))
     }
+    await monitor.sampleNow()
+    samples.gatewayCpuSeconds = monitor.cpuSecondsBetween(fromMs - 1, Date.now())
   } finally {
     await directClient.close()
     await Promise.all(clients.map((c) => c.close()))
@@ -105,7 +111,7 @@ async function runLatency(run: ScenarioRun): Promise<ScenarioOutcome> {
   const wanCount = params.quick ? 1 : 4
   httpProxyOf(gateway.target)
   const fleets = new BenchFleets(gateway.target, params.seed)
-  const samples: Samples = { direct: new LatencyHistogram(), via: new LatencyHistogram(), paired: new LatencyHistogram(), wan: new LatencyHistogram(), failures: 0 }
+  const samples: Samples = { direct: new LatencyHistogram(), via: new LatencyHistogram(), paired: new LatencyHistogram(), wan: new LatencyHistogram(), failures: 0, gatewayCpuSeconds: null }
   const monitor = new RunMonitor({ gateway, connected: () => fleets.connected(), stderr: run.stderr, label: 'latency', totalSeconds: null, detail: () => `requests ${samples.via.count}/${requests}, WAN ${samples.wan.count}/${wanRequests}` })
   monitor.start()
   try {
@@ -116,7 +122,7 @@ async function runLatency(run: ScenarioRun): Promise<ScenarioOutcome> {
     if ((await waitUntil(() => fleets.connected() === all, 60_000 + devices * 20, signal, 200)) === 'timeout') {
       throw new ScenarioError(`only ${fleets.connected()} of ${all} devices connected (failures: ${JSON.stringify(failuresOf(fleets.snapshot()))})`)
     }
-    await loopbackPhase(run, probe, requests, samples)
+    await loopbackPhase(run, monitor, probe, requests, samples)
     await wanPhase(run, wan, wanRequests, samples)
   } finally {
     await fleets.stop()
@@ -141,6 +147,7 @@ function report(devices: number, requests: number, wanRequests: number, s: Sampl
         gatewayAddedP99Ms: metric(added(v.p99, d.p99), 'ms', undefined, undefined, 'through the gateway minus direct, at p99'),
         ...latencyMetrics('via', s.via),
         ...latencyMetrics('direct', s.direct),
+        gatewayCpuMsPerRequest: cpuMetric(s.gatewayCpuSeconds === null || v.count === 0 ? null : (s.gatewayCpuSeconds * 1000) / v.count, 'ms', s.gatewayCpuSeconds, 'gateway CPU (user + system) per proxied request: its own work, without waiting'),
         pairedAddedP50Ms: metric(s.paired.count === 0 ? null : s.paired.percentile(50) / 1000, 'ms', undefined, undefined, 'per request pair, via minus direct'),
         pairedAddedP99Ms: metric(s.paired.count === 0 ? null : s.paired.percentile(99) / 1000, 'ms'),
         wanRoundTripP50Ms: metric(w.count === 0 ? null : w.p50 / 1000, 'ms', 'lower', 50, 'device 240 ms and console 220 ms away'),

