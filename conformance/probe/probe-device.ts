@@ -59,8 +59,9 @@ export interface ProbeOptions {
   readonly connectTimeoutMs?: number
 }
 
-/** Messages held for the case; a gateway that floods past this fails the case, not the suite. */
+/** Messages and bytes held for the case; a gateway that floods past this fails the case, not the suite. */
 const INBOX_LIMIT = 100_000
+const INBOX_BYTES = 64 * 1024 * 1024
 /** A 1-byte REQUEST_SUCCESS or 14-byte USERAUTH_FAILURE is delivered after this much quiet. */
 const AMBIGUOUS_QUIET_MS = 40
 
@@ -72,6 +73,7 @@ export class ProbeDevice {
   private readonly channelPolicy: 'refuse' | 'queue'
   private pending: Buffer = Buffer.alloc(0)
   private readonly inbox: Received[] = []
+  private inboxBytes = 0
   private waiter: (() => void) | null = null
   private ambiguousTimer: NodeJS.Timeout | null = null
   private closeInfo: CloseInfo | null = null
@@ -170,7 +172,9 @@ export class ProbeDevice {
       if (left <= 0) return null
       await this.waitForActivity(left)
     }
-    return this.inbox.shift() ?? null
+    const r = this.inbox.shift() ?? null
+    if (r !== null) this.inboxBytes -= r.bytes.length
+    return r
   }
 
   /** The next message must be of `type`; otherwise the case fails with expected versus actual. */
@@ -200,6 +204,7 @@ export class ProbeDevice {
       if (left <= 0) return null
       await this.waitForActivity(left)
       this.inbox.length = 0
+      this.inboxBytes = 0
     }
     return this.closeInfo
   }
@@ -295,11 +300,12 @@ export class ProbeDevice {
     this.transcript.received(message, bytes)
     if (message.type === M.DISCONNECT) this.lastDisconnect = message.reasonCode
     if (this.answerAsFirmware(message)) return
-    if (this.inbox.length >= INBOX_LIMIT) {
-      this.transcript.event(`inbox limit of ${INBOX_LIMIT} messages reached: closing`)
+    if (this.inbox.length >= INBOX_LIMIT || this.inboxBytes + bytes.length > INBOX_BYTES) {
+      this.transcript.event(`inbox limit (${INBOX_LIMIT} messages, ${INBOX_BYTES} bytes) reached: closing`)
       this.socket.destroy()
       return
     }
+    this.inboxBytes += bytes.length
     this.inbox.push({ message, bytes, at: performance.now() })
   }
 
