@@ -11,6 +11,7 @@ import type { Endpoint } from './device/policy.js'
 import type { TransportOptions } from './device/tls.js'
 import { DEFAULT_AMT_ACCOUNT, DEFAULT_GATEWAY_CREDENTIALS, DEFAULT_SEED, type RunSettings } from './fleet/device-config.js'
 import { DEFAULT_PROFILE, loadProfile, type FleetProfile } from './fleet/profile.js'
+import { DEFAULT_MAX_CONNECTING } from './fleet/local-fleet.js'
 import { parseSourceIps } from './fleet/source-ips.js'
 
 /** Devices one worker process takes before the fleet spreads over more (20,000 open files each here). */
@@ -25,6 +26,8 @@ export interface SimulateSettings {
   readonly untilConnected: boolean
   /** 0 = in this process. */
   readonly workers: number
+  /** Devices connecting at once per process. */
+  readonly maxConnecting: number
   readonly profile: FleetProfile
   readonly run: RunSettings
   readonly transport: TransportOptions
@@ -97,6 +100,7 @@ export function resolveSettings(values: ParsedValues): SimulateSettings {
     durationSeconds: decimalOption(values, 'duration', 0.1, 30 * 86_400),
     untilConnected: values['until-connected'] === true,
     workers,
+    maxConnecting: integerOption(values, 'max-connecting', DEFAULT_MAX_CONNECTING, 0, 100_000),
     profile: profilePath === undefined ? DEFAULT_PROFILE : loadProfile(profilePath),
     run: {
       seed: stringOption(values, 'seed') ?? DEFAULT_SEED,

@@ -35,6 +35,7 @@ export const simulateSpec: CommandSpec = {
     'amt-user': { type: 'string', placeholder: 'U', description: 'AMT admin user consoles log in with (WS-MAN, redirection)', defaultText: 'admin' },
     'amt-password': { type: 'string', placeholder: 'P', description: 'AMT admin password', defaultText: 'P@ssw0rd' },
     workers: { type: 'string', placeholder: 'K', description: 'worker processes (0: this process)', defaultText: '0 up to 15000 devices, then one per 15000' },
+    'max-connecting': { type: 'string', placeholder: 'N', description: 'devices connecting at once per process (0: no cap)', defaultText: '256' },
     'source-ips': { type: 'string', placeholder: 'RANGE', description: 'source addresses, round-robin (127.0.0.2-127.0.0.9,127.0.1.1)' },
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },
@@ -57,7 +58,7 @@ export const simulateSpec: CommandSpec = {
 
 function makeFleet(s: SimulateSettings, ctx: CliContext): Fleet & { readonly problems?: readonly string[] } {
   if (s.workers === 0) {
-    return new LocalFleet({ profile: s.profile, run: s.run, transport: s.transport, count: s.devices, rampPerSecond: s.rampPerSecond })
+    return new LocalFleet({ profile: s.profile, run: s.run, transport: s.transport, count: s.devices, rampPerSecond: s.rampPerSecond, maxConnecting: s.maxConnecting })
   }
   return new ProcessFleet({
     profile: s.profile,
@@ -66,6 +67,7 @@ function makeFleet(s: SimulateSettings, ctx: CliContext): Fleet & { readonly pro
     devices: s.devices,
     workers: s.workers,
     rampPerSecond: s.rampPerSecond,
+    maxConnecting: s.maxConnecting,
     stderr: ctx.stderr,
   })
 }

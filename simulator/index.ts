@@ -94,7 +94,12 @@ export function createFleet(options: CreateFleetOptions): LocalFleet | ProcessFl
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     })
   }
-  return new ProcessFleet({ ...common, devices: options.devices, workers: options.workers ?? 1 })
+  return new ProcessFleet({
+    ...common,
+    devices: options.devices,
+    workers: options.workers ?? 1,
+    ...(options.maxConnecting === undefined ? {} : { maxConnecting: options.maxConnecting }),
+  })
 }
 
 export interface CreateDeviceOptions extends CommonOptions {

@@ -13,6 +13,7 @@ import type { TimerWheel } from '../wheel.js'
 import type { DeviceState, SimulatedDevice } from './device.js'
 import type { GatewayPair, PolicyTiming, ReconnectTiming } from './policy.js'
 import type { ConnectGate } from './connect-gate.js'
+import type { SessionConfig } from './session-machine.js'
 import type { DeviceTls, TlsCeiling } from './tls.js'
 
 export interface DeviceFirmware {
@@ -63,4 +64,22 @@ export interface DeviceEnvironment {
   readonly onConnected?: (device: SimulatedDevice, connectMs: number) => void
   /** Told on every state change, so a fleet can keep live counts without walking its devices. */
   readonly onStateChange?: (device: SimulatedDevice, from: DeviceState, to: DeviceState) => void
+}
+
+/** What the APF session of one tunnel needs, for the policy that called home. */
+export function sessionConfigFor(config: DeviceConfig, triggerReason: number, services: { has(port: number): boolean }): SessionConfig {
+  const fw = config.firmware
+  return {
+    uuid: config.identity.uuid,
+    triggerReason,
+    username: config.credentials.username,
+    password: config.credentials.password,
+    fqdn: config.identity.fqdn,
+    ports: fw.forwardPorts,
+    servedPorts: services,
+    keepaliveIntervalSeconds: fw.keepaliveIntervalSeconds,
+    honourKeepaliveOptions: fw.honourKeepaliveOptions,
+    maxChannels: fw.maxChannels,
+    receiveWindow: fw.receiveWindow,
+  }
 }

@@ -19,6 +19,7 @@ import type { TimerWheel, WheelEntry } from '../wheel.js'
 import { DeviceChannel, type ChannelWire } from './channel.js'
 import { bump, channelRefusalName, type DeviceCounters } from './counters.js'
 import type { Random } from './rng.js'
+import { SlowReader } from './slow-reader.js'
 import { initialSessionState, stepSession, type SessionConfig, type SessionEffect, type SessionEvent, type SessionState, type Step } from './session-machine.js'
 
 export interface ConnectionOutcome {
@@ -62,10 +63,7 @@ export class ApfConnection implements ChannelWire {
   private splitUntil = 0
   private halted = false
   private reachedReady = false
-  private readRate: { bytesPerSecond: number; until: number } | null = null
-  /** Bytes read but not yet processed while the slow-reader fault holds reading back. */
-  private slowQueue: Buffer[] = []
-  private slowEntry: WheelEntry<ApfConnection> | null = null
+  private slowReader: SlowReader | null = null
   private closingReason: DisconnectReason | null = null
   private finished = false
 
@@ -130,8 +128,11 @@ export class ApfConnection implements ChannelWire {
     this.arm(reviveAfterMs)
   }
 
-  slowReader(bytesPerSecond: number, durationMs: number): void {
-    this.readRate = { bytesPerSecond, until: this.o.wheel.now() + durationMs }
+  readSlowly(bytesPerSecond: number, durationMs: number): void {
+    this.slowReader ??= new SlowReader(this.o.wheel, this.o.transport, (chunk) => {
+      if (!this.finished && !this.halted) this.process(chunk)
+    })
+    this.slowReader.start(bytesPerSecond, durationMs)
   }
 
   splitWrites(durationMs: number): void {
@@ -180,14 +181,8 @@ export class ApfConnection implements ChannelWire {
     if (this.finished || this.halted) return
     this.lastReceived = this.o.wheel.now()
     this.o.counters.apfBytesReceived += chunk.length
-    if (this.readRate !== null) {
-      // The socket stays paused while anything is queued, so the queue holds at most one read.
-      this.slowQueue.push(chunk)
-      this.o.transport.pause()
-      if (this.slowEntry === null || !this.slowEntry.scheduled) this.readSlowly()
-      return
-    }
-    this.process(chunk)
+    if (this.slowReader?.active === true) this.slowReader.hold(chunk)
+    else this.process(chunk)
   }
 
   private process(chunk: Buffer): void {
@@ -203,29 +198,6 @@ export class ApfConnection implements ChannelWire {
     if (this.decoder.hasAmbiguousTail) {
       for (const message of this.decoder.flush().messages) this.step({ kind: 'message', message })
     }
-  }
-
-  /** Slow-reader fault: process queued bytes at the configured rate, 50 ms worth at a time. */
-  readSlowly(): void {
-    const rate = this.readRate
-    if (this.finished || this.halted) return
-    const over = rate === null || this.o.wheel.now() >= rate.until
-    let allowance = over ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(rate.bytesPerSecond / 20))
-    while (allowance > 0 && this.slowQueue.length > 0 && !this.finished) {
-      const head = this.slowQueue[0] as Buffer
-      const n = Math.min(allowance, head.length)
-      if (n === head.length) this.slowQueue.shift()
-      else this.slowQueue[0] = head.subarray(n)
-      allowance -= n
-      this.process(n === head.length ? head : head.subarray(0, n))
-    }
-    if (over) this.readRate = null
-    if (this.slowQueue.length === 0) {
-      this.o.transport.resume()
-      return
-    }
-    if (this.slowEntry === null) this.slowEntry = this.o.wheel.schedule<ApfConnection>(50, readSlowly, this)
-    else this.o.wheel.reschedule(this.slowEntry, 50)
   }
 
   private step(event: SessionEvent): void {
@@ -281,6 +253,17 @@ export class ApfConnection implements ChannelWire {
       case 'ignored':
         c.ignoredMessages++
         return
+      case 'close':
+        this.onSessionClose(effect.reason, effect.detail)
+        return
+      default:
+        this.onChannelEffect(effect)
+    }
+  }
+
+  private onChannelEffect(effect: SessionEffect): void {
+    const c = this.o.counters
+    switch (effect.kind) {
       case 'channel-open':
         this.openChannel(effect.localId, effect.remoteId, effect.port, effect.remoteWindow)
         return
@@ -296,9 +279,6 @@ export class ApfConnection implements ChannelWire {
         return
       case 'channel-close':
         this.channels.get(effect.localId)?.receiveClose()
-        return
-      case 'close':
-        this.onSessionClose(effect.reason, effect.detail)
         return
     }
   }
@@ -378,7 +358,7 @@ export class ApfConnection implements ChannelWire {
     if (this.finished) return
     this.finished = true
     if (this.timer !== null) this.o.wheel.cancel(this.timer)
-    if (this.slowEntry !== null) this.o.wheel.cancel(this.slowEntry)
+    this.slowReader?.stop()
     const wasReady = this.reachedReady
     const error = new Error(`tunnel closed: ${reason}`)
     for (const channel of this.channels.values()) channel.abort(error)
@@ -419,9 +399,6 @@ function onTimer(connection: ApfConnection): void {
   connection.onTimer()
 }
 
-function readSlowly(connection: ApfConnection): void {
-  connection.readSlowly()
-}
 
 function destroySocket(socket: Socket): void {
   socket.destroy()

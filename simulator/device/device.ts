@@ -12,7 +12,7 @@ import type { DisconnectReason, FailureReason } from '../reasons.js'
 import { SimulatedHost } from '../services/host.js'
 import { newServiceCounters, type ServiceContext, type ServiceCounters } from '../services/types.js'
 import type { WheelEntry } from '../wheel.js'
-import type { DeviceConfig, DeviceEnvironment } from './config.js'
+import { sessionConfigFor, type DeviceConfig, type DeviceEnvironment } from './config.js'
 import type { GateWaiter } from './connect-gate.js'
 import { ApfConnection, type ConnectionHooks, type ConnectionOutcome } from './connection.js'
 import { bump, newDeviceCounters, type DeviceCounters } from './counters.js'
@@ -134,7 +134,7 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> implements Conne
         c.halfOpen(fault.durationMs)
         break
       case 'slow-reader':
-        c.slowReader(fault.bytesPerSecond, fault.durationMs)
+        c.readSlowly(fault.bytesPerSecond, fault.durationMs)
         break
       case 'split':
         c.splitWrites(fault.durationMs)
@@ -254,19 +254,7 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> implements Conne
     const connection = new ApfConnection({
       transport,
       rawSocket: raw,
-      session: {
-        uuid: this.identity.uuid,
-        triggerReason: TRIGGER_OF[policy],
-        username: this.config.credentials.username,
-        password: this.config.credentials.password,
-        fqdn: this.identity.fqdn,
-        ports: fw.forwardPorts,
-        servedPorts: this.env.services,
-        keepaliveIntervalSeconds: fw.keepaliveIntervalSeconds,
-        honourKeepaliveOptions: fw.honourKeepaliveOptions,
-        maxChannels: fw.maxChannels,
-        receiveWindow: fw.receiveWindow,
-      },
+      session: sessionConfigFor(this.config, TRIGGER_OF[policy], this.env.services),
       services: this.env.services,
       wheel: this.env.wheel,
       counters: this.counters,

@@ -59,7 +59,7 @@ describe('policies against a gateway', () => {
   it('backs off after two rounds of failure and gives up after the outage limit; Fast Call for Help starts again', async () => {
     const h = await new Harness({
       plain: true,
-      profile: { reconnect: { retryDelaySeconds: 0.01, backoffSeconds: 0.1, giveUpAfterSeconds: 0.25 } },
+      profile: { reconnect: { retryDelaySeconds: 0.01, backoffSeconds: 0.3, giveUpAfterSeconds: 1 } },
     }).start()
     harness = h
     const [dead1, dead2] = [await deadEndpoint(), await deadEndpoint()]

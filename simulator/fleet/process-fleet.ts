@@ -26,6 +26,8 @@ export interface ProcessFleetOptions {
   readonly rampPerSecond: number
   readonly reportIntervalMs?: number
   readonly wheelTickMs?: number
+  /** Devices connecting at once, per worker (default 256). */
+  readonly maxConnecting?: number
   /** The worker entry (default: the compiled worker-main.js beside this file). */
   readonly workerModule?: string | URL
   /** Node flags for the workers (tests pass a TypeScript loader here). */
@@ -89,6 +91,7 @@ export class ProcessFleet implements Fleet {
           rampPerSecond: o.rampPerSecond / k,
           reportIntervalMs: o.reportIntervalMs ?? 500,
           ...(o.wheelTickMs === undefined ? {} : { wheelTickMs: o.wheelTickMs }),
+          ...(o.maxConnecting === undefined ? {} : { maxConnecting: o.maxConnecting }),
         },
       })
       first += count

@@ -19,6 +19,7 @@ export interface WorkerStart {
   readonly rampPerSecond: number
   readonly reportIntervalMs: number
   readonly wheelTickMs?: number
+  readonly maxConnecting?: number
 }
 
 export type ToWorker =
