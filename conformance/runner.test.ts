@@ -106,6 +106,28 @@ describe('runner against a fake APF server', () => {
     expect(closed).toBe(true)
   })
 
+  it('closes at once what a case opens after its deadline (a late tunnel never leaks)', async () => {
+    fake = await startFakeGateway()
+    let closedLate = false
+    const late: ConformanceCase = {
+      ...caseById('apf/connect/1'),
+      id: 'test/late/1',
+      timeoutMs: 100,
+      async run(ctx) {
+        await sleep(300)
+        ctx.defer(() => {
+          closedLate = true
+        })
+        return { kind: 'pass' }
+      },
+    }
+    const run = await runSuite(fake.target, [late], options)
+    expect(run.records[0]?.result.verdict).toBe('FAIL')
+    expect(closedLate).toBe(false)
+    await sleep(400)
+    expect(closedLate).toBe(true)
+  })
+
   it('keeps a fuzzed fake serving: bad sessions end, the control device answers', async () => {
     fake = await startFakeGateway()
     const { result } = await runCase(fake.target, caseById('robust/fuzz/1'), options)

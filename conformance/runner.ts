@@ -90,6 +90,14 @@ export async function runCase(target: ResolvedTarget, c: ConformanceCase, option
 async function runWithDeadline(target: ResolvedTarget, c: ConformanceCase, options: RunOptions, evidence: Evidence): Promise<Outcome> {
   const controller = new AbortController()
   const closers: Array<() => Promise<void> | void> = []
+  // Something a case opens after it ended (a tunnel that connected late) is closed at once.
+  let ended = false
+  const defer = (close: () => Promise<void> | void) => {
+    if (!ended) return void closers.push(close)
+    void Promise.resolve()
+      .then(close)
+      .catch(() => undefined)
+  }
   const timeoutMs = Math.round(c.timeoutMs * (options.timeoutScale ?? 1))
   const onOuterAbort = () => controller.abort(new Error('run interrupted'))
   options.signal?.addEventListener('abort', onOuterAbort, { once: true })
@@ -99,7 +107,7 @@ async function runWithDeadline(target: ResolvedTarget, c: ConformanceCase, optio
     options: { seed: options.seed, fuzzMessages: options.fuzzMessages },
     evidence,
     signal: controller.signal,
-    defer: (close) => closers.push(close),
+    defer,
   }
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<Outcome>((resolveDeadline) => {
@@ -115,6 +123,7 @@ async function runWithDeadline(target: ResolvedTarget, c: ConformanceCase, optio
     clearTimeout(timer)
     options.signal?.removeEventListener('abort', onOuterAbort)
     if (!controller.signal.aborted) controller.abort(new Error('case finished'))
+    ended = true
     await closeAll(closers, evidence)
   }
   return outcome
