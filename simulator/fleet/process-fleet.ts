@@ -96,7 +96,12 @@ export class ProcessFleet implements Fleet {
       })
       first += count
     }
-    await Promise.all(ready)
+    // Wait for every worker, so no failure is left unobserved; if any failed, stop the rest.
+    const results = await Promise.allSettled(ready)
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed === undefined) return
+    for (const w of this.workers) if (!w.exited) w.child.kill('SIGTERM')
+    throw failed.reason
   }
 
   progress(): FleetProgress {
