@@ -92,7 +92,12 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> implements Conne
 
   /** What the services have counted for this device (zeros until a channel opened). */
   get serviceCounters(): ServiceCounters {
-    return this.serviceContext().counters
+    return this.context?.counters ?? newServiceCounters()
+  }
+
+  /** CIM power state, without making the host model just to read it. */
+  get powerState(): number {
+    return this.simulatedHost?.powerState ?? this.identity.initialPowerState
   }
 
   /** Power on: arm faults and, with a periodic policy, call home now. */

@@ -54,7 +54,7 @@ export function snapshotDevice(device: SimulatedDevice): DeviceSnapshot {
       bytesOut: c.bytesOut,
       sendCredit: c.sendCredit,
     })),
-    powerState: device.host.powerState,
+    powerState: device.powerState,
     counters: structuredClone(device.counters),
     services: { ...device.serviceCounters },
   }
