@@ -79,7 +79,7 @@ export class ClusterNode<D extends LocalDevice> {
       onUp: () => this.enqueue(() => this.resync()).then(firstUp),
       onDown: (reason) => this.storeDown(reason),
     })
-    store.open().catch((error: unknown) => this.storeError(error))
+    store.open().catch((error: unknown) => this.storeDown(`not reachable: ${error instanceof Error ? error.message : String(error)}`))
     this.tickTimer = setInterval(() => void this.enqueue(() => this.tick()), Math.max(100, Math.floor(this.o.ttlMs / 3)))
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)))
@@ -281,7 +281,7 @@ export class ClusterNode<D extends LocalDevice> {
   }
 
   private storeDown(reason: string): void {
-    if (this.downSince !== null || this.stopped) return
+    if (this.downSince !== null || this.stopped || this.o.store.up) return
     this.downSince = Date.now()
     this.lastReminder = this.downSince
     const fields = { event: 'cluster-store-down', store: this.o.store.kind, instance: this.o.instanceId, reason, devices: this.o.presence.size }
@@ -292,7 +292,8 @@ export class ClusterNode<D extends LocalDevice> {
     this.counters.storeErrors++
     if (this.stopped) return
     const now = Date.now()
-    if (this.downSince !== null && now - this.lastReminder < DOWN_REMINDER_MS) return
+    // While the store is away every reconnect fails: one line per reminder period, not per try.
+    if (!this.o.store.up && now - this.lastReminder < DOWN_REMINDER_MS) return
     this.lastReminder = now
     const fields = { event: 'cluster-store-error', store: this.o.store.kind, instance: this.o.instanceId, err: error instanceof Error ? error.message : String(error), downMs: this.downSince === null ? 0 : now - this.downSince }
     this.o.logger.error(fields, 'shared presence call failed')

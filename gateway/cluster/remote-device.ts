@@ -59,8 +59,15 @@ export class RemoteDevice implements ConnectedDevice {
       const timer = setTimeout(() => fail(new ChannelOpenError('timeout', `instance ${this.entry.instance} did not answer within ${this.options.openTimeoutMs} ms`)), this.options.openTimeoutMs)
       const onError = (error: Error) => fail(new ChannelOpenError('disconnected', `instance ${this.entry.instance} (${this.entry.internal}) unreachable: ${error.message}`))
       const onClose = () => fail(new ChannelOpenError('disconnected', `instance ${this.entry.instance} closed the hop before answering`))
-      const onData = (chunk: Buffer) => {
-        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
+      // Paused-mode reads ('readable'), so that once the listener is gone the socket is neither
+      // flowing nor paused: the console side's first 'data' listener or pipe() starts it.
+      const onReadable = () => {
+        for (let chunk = socket.read() as Buffer | null; chunk !== null && !settled; chunk = socket.read() as Buffer | null) {
+          buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
+          consume()
+        }
+      }
+      const consume = () => {
         const decoded = decodeHopReply(buffered)
         if (decoded.kind === 'need-more') {
           if (buffered.length > HOP_MAX_REPLY) fail(new ChannelOpenError('disconnected', `instance ${this.entry.instance} sent an oversized hop reply`))
@@ -71,7 +78,6 @@ export class RemoteDevice implements ConnectedDevice {
         if (reply.status !== 'open') return fail(new ChannelOpenError(reply.status, reply.message, reply.reasonCode))
         settled = true
         cleanup()
-        socket.pause()
         // The console side attaches its own listeners; until then an error must not be unhandled.
         socket.on('error', ignoreError)
         // Device bytes that followed the reply in the same segment stay first in line.
@@ -81,11 +87,11 @@ export class RemoteDevice implements ConnectedDevice {
       }
       const cleanup = () => {
         clearTimeout(timer)
-        socket.off('data', onData)
+        socket.off('readable', onReadable)
         socket.off('error', onError)
         socket.off('close', onClose)
       }
-      socket.on('data', onData)
+      socket.on('readable', onReadable)
       socket.on('error', onError)
       socket.on('close', onClose)
       socket.write(request)
