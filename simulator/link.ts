@@ -34,17 +34,23 @@ export function isShaped(link: LinkProfile): boolean {
 }
 
 const DEFAULT_MAX_QUEUED = 256 * 1024
-/** Bucket depth: 20 ms worth of bytes, at least 1 KiB, so bursts stay small against the rate. */
-const BURST_SECONDS = 0.02
+/** How much the serializer hands on per wake-up: 5 ms worth, at least 1 KiB. */
+const QUANTUM_SECONDS = 0.005
 
 /**
- * One direction: bytes wait in the bucket queue for tokens, then in the delay line for
- * `delayMs`, then go to `deliver`. `deliver` returning false stops delivery until `unblock()`.
+ * One direction: bytes wait in the bucket queue until the link has sent what came before them
+ * at `rate`, then in the delay line for `delayMs`, then go to `deliver`; `deliver` returning
+ * false stops delivery until `unblock()`.
+ *
+ * The bucket's credit runs on the link's own clock (`freeAt`: when the bytes sent so far have
+ * left at `rate`), not on timer wake-ups: a timer that fires late on a busy machine sends what
+ * is owed at once instead of losing it, so a busy link keeps its rate exactly; an idle link
+ * saves nothing up (its clock restarts at the next byte).
  */
 export class LinkDirection {
   private readonly rate: number
   private readonly delayMs: number
-  private readonly burst: number
+  private readonly quantum: number
   private readonly wheel: TimerWheel
   private readonly deliver: (data: Buffer) => boolean
   private readonly onDrained: () => void
@@ -52,8 +58,7 @@ export class LinkDirection {
   private bucketHead = 0
   private readonly line: { data: Buffer; due: number }[] = []
   private lineHead = 0
-  private tokens = 0
-  private lastRefill: number
+  private freeAt = 0
   private blocked = false
   private entry: WheelEntry<LinkDirection> | null = null
   queuedBytes = 0
@@ -61,16 +66,16 @@ export class LinkDirection {
   constructor(rate: number, delayMs: number, wheel: TimerWheel, deliver: (data: Buffer) => boolean, onDrained: () => void) {
     this.rate = rate
     this.delayMs = delayMs
-    this.burst = Math.max(1024, rate * BURST_SECONDS)
+    this.quantum = Math.max(1024, rate * QUANTUM_SECONDS)
     this.wheel = wheel
     this.deliver = deliver
     this.onDrained = onDrained
-    this.lastRefill = wheel.now()
   }
 
   enqueue(data: Buffer): void {
     if (data.length === 0) return
-    if (this.queuedBytes === 0) this.lastRefill = this.wheel.now() // an idle bucket does not save up beyond its depth
+    const now = this.wheel.now()
+    if (this.bucketHead === this.bucket.length && this.freeAt < now) this.freeAt = now
     this.bucket.push(data)
     this.queuedBytes += data.length
     this.service()
@@ -97,17 +102,18 @@ export class LinkDirection {
   }
 
   private drainBucket(now: number): void {
-    if (this.rate > 0) {
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.lastRefill) * this.rate) / 1000)
-      this.lastRefill = now
-    }
-    while (this.bucketHead < this.bucket.length) {
+    let budget = this.rate > 0 ? Math.floor(((now - this.freeAt) * this.rate) / 1000) : Number.POSITIVE_INFINITY
+    while (this.bucketHead < this.bucket.length && budget > 0) {
       const head = this.bucket[this.bucketHead] as Buffer
-      const allowed = this.rate > 0 ? Math.floor(this.tokens) : head.length
-      if (allowed <= 0) break
-      const n = Math.min(allowed, head.length)
-      if (this.rate > 0) this.tokens -= n
-      this.line.push({ data: n === head.length ? head : head.subarray(0, n), due: now + this.delayMs })
+      const n = Math.min(budget, head.length)
+      budget -= n
+      // The piece has left the sender when the link clock says so; it arrives delayMs later.
+      let sentAt = now
+      if (this.rate > 0) {
+        this.freeAt += (n * 1000) / this.rate
+        sentAt = this.freeAt
+      }
+      this.line.push({ data: n === head.length ? head : head.subarray(0, n), due: sentAt + this.delayMs })
       if (n === head.length) this.bucket[this.bucketHead++] = EMPTY
       else this.bucket[this.bucketHead] = head.subarray(n)
     }
@@ -139,10 +145,8 @@ export class LinkDirection {
     let wait = Number.POSITIVE_INFINITY
     if (!this.blocked && this.lineHead < this.line.length) wait = (this.line[this.lineHead] as { due: number }).due - now
     if (this.bucketHead < this.bucket.length && this.rate > 0) {
-      // Wake for a quarter of the bucket depth, so a late timer does not find the bucket full
-      // and lose tokens to the cap.
-      const want = Math.min((this.bucket[this.bucketHead] as Buffer).length, this.burst / 4)
-      wait = Math.min(wait, ((want - this.tokens) * 1000) / this.rate)
+      const want = Math.min((this.bucket[this.bucketHead] as Buffer).length, this.quantum)
+      wait = Math.min(wait, this.freeAt + (want * 1000) / this.rate - now)
     }
     if (wait === Number.POSITIVE_INFINITY) {
       if (this.entry !== null) this.wheel.cancel(this.entry)
