@@ -128,7 +128,7 @@ export const authCases: readonly ConformanceCase[] = [
     timeoutMs: 15_000,
     async run(ctx) {
       const { probe, replies, since } = await wrongPassword(ctx)
-      if (probe.closed === null) await probe.waitClosed(1500)
+      if (probe.closed === null) await probe.waitClosed(1000)
       return info(summary(replies, probe, since))
     },
   },

@@ -144,7 +144,7 @@ export const channelCases: readonly ConformanceCase[] = [
       const first = await probe.expect(M.CHANNEL_CLOSE, REPLY_TIMEOUT_MS, 'after the console closed its tunnel')
       if (first.recipientChannel !== channel.ids.local) return violation(`CHANNEL_CLOSE to channel ${channel.ids.local}`, `CHANNEL_CLOSE to channel ${first.recipientChannel}`)
       await probe.send({ type: M.CHANNEL_CLOSE, recipientChannel: channel.ids.remote })
-      const { closes, others } = await countCloses(probe, channel.ids.local, 1000)
+      const { closes, others } = await countCloses(probe, channel.ids.local, 500)
       if (closes > 0) return violation('exactly one CHANNEL_CLOSE', `${closes + 1} CHANNEL_CLOSE messages`)
       return pass(`one CHANNEL_CLOSE${others.length ? `; then ${others.join(', ')}` : ''}`)
     },
@@ -163,7 +163,7 @@ export const channelCases: readonly ConformanceCase[] = [
       const { probe, channel } = await deviceWithChannel(ctx, 32768)
       const ending = waitEnd(channel.console, REPLY_TIMEOUT_MS)
       await probe.send({ type: M.CHANNEL_CLOSE, recipientChannel: channel.ids.remote })
-      const { closes, others } = await countCloses(probe, channel.ids.local, 1000)
+      const { closes, others } = await countCloses(probe, channel.ids.local, 500)
       const ended = await ending
       if (!ended) return violation('the console tunnel ended', `still open after ${REPLY_TIMEOUT_MS} ms`)
       if (closes !== 1) return violation('exactly one CHANNEL_CLOSE back', `${closes}${others.length ? ` (other: ${others.join(', ')})` : ''}`)

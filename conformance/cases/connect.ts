@@ -110,7 +110,8 @@ export const connectCases: readonly ConformanceCase[] = [
     async run(ctx) {
       const probe = await openProbe(ctx, 'device')
       await handshake(probe, uuidFor(ctx), ctx.target.credentials, FIRMWARE_FORWARD_ORDER)
-      await probe.collect(1500)
+      const deadline = performance.now() + 1500
+      while (probe.keepaliveOptions.length === 0 && probe.closed === null && performance.now() < deadline) await probe.collect(20)
       const options = probe.keepaliveOptions
       if (options.length === 0) return violation('KEEPALIVE_OPTIONS_REQUEST within 1.5 s of the last forward', 'none')
       const first = options[0] as Extract<ApfMessage, { type: typeof M.KEEPALIVE_OPTIONS_REQUEST }>

@@ -256,7 +256,7 @@ export const consoleCases: readonly ConformanceCase[] = [
       try {
         const tunnel = consoleTunnel(ctx, via, uuid, 16993)
         tunnel.catch(() => undefined)
-        const leaked = await noChannelOpen(probe, 1000)
+        const leaked = await noChannelOpen(probe, 500)
         if (leaked !== null) return violation('no CHANNEL_OPEN at the device', leaked)
         await tunnel
         outcome = 'the tunnel opened'
