@@ -60,6 +60,10 @@ function parseHead(head: string, rest: Buffer): ProxyAnswer | null {
   return { status: Number(match[1]), contentLength: length === null ? 0 : Number(length[1]), rest }
 }
 
+/**
+ * Resolves the tunnel socket paused, with any early bytes put back: attach a reader, then
+ * `resume()` (or `pipe()`), so nothing the device sent first is lost.
+ */
 export function connectViaHttpProxy(options: HttpConnectOptions): Promise<net.Socket> {
   return new Promise<net.Socket>((resolve, reject) => {
     const socket = net.connect({ host: options.proxyHost, port: options.proxyPort, noDelay: true })

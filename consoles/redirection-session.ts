@@ -69,6 +69,9 @@ export class RedirectionConnection {
     stream.on('end', () => this.fail(new RedirectionSessionError(ErrorCode.REDIR_ERR_CLOSED, 'the device ended the stream')))
     stream.on('close', () => this.fail(new RedirectionSessionError(ErrorCode.REDIR_ERR_CLOSED, 'the stream closed')))
     stream.on('error', (error) => this.fail(new RedirectionSessionError(ErrorCode.REDIR_ERR_CLOSED, `stream error: ${error.message}`, { cause: error })))
+
+    // Streams from the proxy clients come back paused (so no early byte is lost): start reading.
+    if (stream.readableFlowing === false) stream.resume()
   }
 
   get phase(): RedirectionPhase {

@@ -125,6 +125,10 @@ async function handshake(socket: net.Socket, options: SocksConnectOptions): Prom
   reader.detach()
 }
 
+/**
+ * Resolves the tunnel socket paused, with any early bytes put back: attach a reader, then
+ * `resume()` (or `pipe()`), so nothing the device sent first is lost.
+ */
 export function connectViaSocks(options: SocksConnectOptions): Promise<net.Socket> {
   return new Promise<net.Socket>((resolve, reject) => {
     const socket = net.connect({ host: options.proxyHost, port: options.proxyPort, noDelay: true })

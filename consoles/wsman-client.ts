@@ -99,6 +99,9 @@ class StreamConnection {
     socket.on('end', () => this.onEnd())
     socket.on('close', () => this.onEnd())
     socket.on('error', (error: Error) => this.fail(error))
+
+    // Streams from the proxy clients come back paused (so no early byte is lost): start reading.
+    if (socket.readableFlowing === false) socket.resume()
   }
 
   private onData(chunk: Buffer): void {

@@ -50,7 +50,6 @@ async function tunnelTo(ctx: CaseContext, via: 'socks5' | 'http', host: string, 
   ctx.defer(() => {
     socket.destroy()
   })
-  setImmediate(() => socket.resume())
   return socket
 }
 
