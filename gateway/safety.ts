@@ -65,7 +65,8 @@ function showAddress(a: ListenAddress): string {
 
 const isPublic = (a: ListenAddress | null): a is ListenAddress => a !== null && !isLoopbackHost(a.host)
 
-function unsafeSettings(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] {
+/** Console and admin listeners that anyone who reaches them could use. */
+function openListeners(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] {
   const found: SafetyFinding<UnsafeSettingId>[] = []
   const { listen } = config
   for (const [name, address] of [['http', listen.http], ['socks', listen.socks]] as const) {
@@ -86,6 +87,13 @@ function unsafeSettings(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[]
       fix: 'set api.token (--api-token) or bind it to 127.0.0.1',
     })
   }
+  return found
+}
+
+/** Device listeners that would expose passwords, weaken TLS, or let no device in. */
+function deviceRisks(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] {
+  const found: SafetyFinding<UnsafeSettingId>[] = []
+  const { listen } = config
   if (isPublic(listen.devicePlain)) {
     found.push({
       id: 'plain-device-public',
@@ -142,7 +150,7 @@ function lesserRisks(config: GatewayConfig, facts: SafetyFacts): SafetyFinding<S
 /** Review a loaded configuration. Pure: the caller refuses to start when `refused` is not empty. */
 export function reviewSafety(config: GatewayConfig, facts: SafetyFacts): SafetyReview {
   const allowed = new Set<string>(config.allowUnsafe)
-  const unsafe = unsafeSettings(config)
+  const unsafe = [...openListeners(config), ...deviceRisks(config)]
   const allowedUnsafe = unsafe
     .filter((f) => allowed.has(f.id))
     .map((f): SafetyFinding => ({ ...f, problem: `${f.problem} (allowed by allowUnsafe ${f.id})` }))
