@@ -14,7 +14,7 @@ import cluster, { type Worker } from 'node:cluster'
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { GatewayConfig } from '../config.js'
-import { IpcPresenceHub } from './ipc-store.js'
+import { IpcPresenceHub, type IpcPort } from './ipc-store.js'
 import { PROCESS_INDEX_ENV } from './setup.js'
 
 /** Restart delays for a worker that died: 1 s doubling to this; reset after a minute of uptime. */
@@ -54,6 +54,8 @@ export class Supervisor {
   private settle: ((status: number) => void) | null = null
   private exitStatus = 0
   private killTimer: NodeJS.Timeout | null = null
+  /** attach and detach must see the same port object. */
+  private readonly ports = new WeakMap<Worker, IpcPort>()
 
   constructor(options: SupervisorOptions) {
     this.o = options
@@ -87,7 +89,9 @@ export class Supervisor {
     slot.startedAt = Date.now()
     const worker = cluster.fork({ [PROCESS_INDEX_ENV]: String(slot.index), CIRALAB_INSTANCE_ID: this.o.baseInstanceId })
     slot.worker = worker
-    this.hub?.attach(worker)
+    const port = portOf(worker)
+    this.ports.set(worker, port)
+    this.hub?.attach(port)
     const { stdout, stderr } = worker.process
     if (stdout !== null) readLines(stdout, (line) => this.onStdout(slot, line))
     if (stderr !== null) readLines(stderr, (line) => this.o.output.write(`${line}\n`))
@@ -112,7 +116,8 @@ export class Supervisor {
   }
 
   private onExit(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
-    const dropped = this.hub?.detach(worker) ?? 0
+    const port = this.ports.get(worker)
+    const dropped = port === undefined ? 0 : (this.hub?.detach(port) ?? 0)
     if (slot.worker === worker) slot.worker = null
     if (this.stopping) return this.checkAllStopped()
     const fields = { event: 'worker-exited', index: slot.index, pid: worker.process.pid, code, signal, devicesDropped: dropped }
@@ -156,6 +161,22 @@ export class Supervisor {
     this.settle?.(this.exitStatus)
   }
 }
+
+/**
+ * The hub's view of a worker: sends that never throw (a worker stopping or dead just misses the
+ * message; its devices are dropped on its exit anyway).
+ */
+function portOf(worker: Worker): IpcPort {
+  return {
+    send: (message) => {
+      if (worker.isConnected()) worker.send(message as object, undefined, ignoreSendError)
+    },
+    on: (event, listener) => worker.on(event, listener),
+    off: (event, listener) => worker.off(event, listener),
+  }
+}
+
+function ignoreSendError(): void {}
 
 /** Whole lines from a worker's pipe; a line past MAX_LINE_BYTES is cut there. */
 function readLines(stream: Readable, onLine: (line: string) => void): void {
