@@ -35,6 +35,8 @@ interface ApiDevice {
   readonly hostname: string | null
   readonly connectedSince: string
   readonly remoteAddress: string
+  /** With a cluster (gateway/cluster): the instance holding the device. */
+  readonly instance?: string
 }
 
 export async function fetchDevices(base: string, token: string | null, timeoutMs: number): Promise<ListedDevice[]> {
@@ -48,7 +50,7 @@ export async function fetchDevices(base: string, token: string | null, timeoutMs
   if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.trim().slice(0, 200)}`)
   const body = JSON.parse(text) as { devices?: ApiDevice[] }
   const gateway = url.host
-  return (body.devices ?? []).map((d) => ({ systemName: d.hostname ?? '', uuid: d.uuid, gateway, connectedSince: d.connectedSince, remoteAddress: d.remoteAddress }))
+  return (body.devices ?? []).map((d) => ({ systemName: d.hostname ?? '', uuid: d.uuid, gateway: d.instance ?? gateway, connectedSince: d.connectedSince, remoteAddress: d.remoteAddress }))
 }
 
 export function formatDeviceTable(devices: readonly ListedDevice[]): string {
@@ -83,6 +85,9 @@ export async function run(ctx: CliContext): Promise<number> {
       ctx.stderr.write(`ciralab devices: ${apis[i] ?? ''}: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}\n`)
     }
   }
+  // Instances of one cluster each list the whole fleet: a device held by one instance is shown once.
+  const unique = [...new Map(devices.map((d) => [`${d.uuid} ${d.gateway}`, d])).values()]
+  devices.splice(0, devices.length, ...unique)
   devices.sort((a, b) => a.systemName.localeCompare(b.systemName) || a.uuid.localeCompare(b.uuid))
   ctx.stdout.write(values['json'] === true ? `${JSON.stringify({ devices }, null, 2)}\n` : formatDeviceTable(devices))
   return failed === 0 ? 0 : 1

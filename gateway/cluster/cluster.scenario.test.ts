@@ -9,9 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../cli/main.js'
 import { connectViaHttpProxy } from '../../consoles/connect-tunnel.js'
 import { connectViaSocks } from '../../consoles/socks5-client.js'
 import { WsmanClient, type WsmanTransport } from '../../consoles/wsman-client.js'
@@ -174,6 +176,14 @@ describe('three gateway instances sharing presence through Redis', () => {
       expect(new Set(fleet.map((d) => d.instance))).toEqual(new Set(['gw0', 'gw1', 'gw2']))
     }
     expect(await probe.connect().then(() => probe.keys('ciralab:dev:*'))).toHaveLength(total)
+    // `ciralab devices` over two instances of one cluster: each device once, with its instance.
+    let out = ''
+    const stdout = new Writable({ write: (chunk: Buffer, _e, cb) => ((out += chunk.toString()), cb()) })
+    const apis = gateways.slice(0, 2).map((gw) => `http://${gw.listeners['api'] ?? ''}`).join(',')
+    expect(await main(['devices', '--api', apis, '--json'], {}, { stdout, stderr: stdout })).toBe(0)
+    const listed = (JSON.parse(out) as { devices: { uuid: string; gateway: string }[] }).devices
+    expect(listed).toHaveLength(total)
+    expect(new Set(listed.map((d) => d.gateway))).toEqual(new Set(['gw0', 'gw1', 'gw2']))
   }, 30_000)
 
   it('brings consoles entering through any instance to every device: HTTP proxy, CONNECT and SOCKS5', async () => {

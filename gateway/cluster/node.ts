@@ -225,11 +225,21 @@ export class ClusterNode<D extends LocalDevice> {
       if (device !== undefined && this.sessionOf(device) === event.session) device.disconnect('admin')
       return
     }
-    if (event.type === 'up' && event.entry.instance === this.o.instanceId) return
+    if (event.type === 'up' && !this.acceptRemote(event.entry)) return
     this.view.apply(event)
-    if (event.type !== 'up') return
-    const local = this.o.presence.lookup(event.entry.uuid)
-    if (local !== undefined && isNewer(event.entry, this.entryOf(local))) this.replace(local, `a newer session connected to instance ${event.entry.instance}`)
+  }
+
+  /**
+   * An entry of another instance for a UUID we hold: the newer session wins. Ours newer: the
+   * entry is stale (its `up` overtook our write) and stays out of the view.
+   */
+  private acceptRemote(entry: FleetEntry): boolean {
+    if (entry.instance === this.o.instanceId) return false
+    const local = this.o.presence.lookup(entry.uuid)
+    if (local === undefined) return true
+    if (!isNewer(entry, this.entryOf(local))) return false
+    this.replace(local, `a newer session connected to instance ${entry.instance}`)
+    return true
   }
 
   private replace(device: D, why: string): void {
@@ -265,7 +275,7 @@ export class ClusterNode<D extends LocalDevice> {
         throw error
       }
       await this.dropStaleOwn(entries)
-      if (this.view.finishLoad(entries)) return
+      if (this.view.finishLoad(entries.filter((e) => this.acceptRemote(e)))) return
     }
   }
 
