@@ -1,5 +1,6 @@
 /** Every capacity scenario, in the order `ciralab bench --help` lists them. */
 
+import { cluster } from './cluster.js'
 import { connectStorm } from './connect-storm.js'
 import { iderThroughput } from './ider-throughput.js'
 import { latency } from './latency.js'
@@ -10,4 +11,4 @@ import { scale } from './scale.js'
 import { stability } from './stability.js'
 import type { Scenario } from './types.js'
 
-export const SCENARIOS: readonly Scenario[] = [quick, stability, redirectionLimit, latency, iderThroughput, proxyThroughput, connectStorm, scale]
+export const SCENARIOS: readonly Scenario[] = [quick, stability, redirectionLimit, latency, iderThroughput, proxyThroughput, connectStorm, scale, cluster]
