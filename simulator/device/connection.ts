@@ -56,7 +56,8 @@ export class ApfConnection implements ChannelWire {
   private readonly o: ConnectionOptions
   private readonly decoder = new ApfStreamDecoder()
   private state: SessionState
-  private readonly channels = new Map<number, DeviceChannel>()
+  /** Made on the first channel: most tunnels of a fleet never open one. */
+  private channelTable: Map<number, DeviceChannel> | null = null
   private timer: WheelEntry<ApfConnection> | null = null
   private lastReceived = 0
   private keepalivesToSkip = 0
@@ -89,7 +90,7 @@ export class ApfConnection implements ChannelWire {
   }
 
   get openChannels(): readonly DeviceChannel[] {
-    return [...this.channels.values()]
+    return this.channelTable === null ? [] : [...this.channelTable.values()]
   }
 
   start(): void {
@@ -170,7 +171,7 @@ export class ApfConnection implements ChannelWire {
   }
 
   release(localId: number): void {
-    this.channels.delete(localId)
+    this.channelTable?.delete(localId)
     this.apply(stepSession(this.o.session, this.state, { kind: 'channel-released', localId }))
   }
 
@@ -268,24 +269,25 @@ export class ApfConnection implements ChannelWire {
         this.openChannel(effect.localId, effect.remoteId, effect.port, effect.remoteWindow)
         return
       case 'channel-refused':
-        bump(c.channelRefusals, channelRefusalName(effect.reasonCode))
+        bump(c, 'channelRefusals', channelRefusalName(effect.reasonCode))
         return
       case 'channel-data':
         c.channelBytesIn += effect.data.length
-        if (!this.channels.get(effect.localId)?.receiveData(effect.data)) this.protocolError(ApfDisconnectReason.PROTOCOL_ERROR, 'gateway overran the channel window')
+        if (!this.channelTable?.get(effect.localId)?.receiveData(effect.data)) this.protocolError(ApfDisconnectReason.PROTOCOL_ERROR, 'gateway overran the channel window')
         return
       case 'channel-window':
-        if (!this.channels.get(effect.localId)?.addSendCredit(effect.bytesToAdd)) this.protocolError(ApfDisconnectReason.PROTOCOL_ERROR, 'window adjust past 2^32-1')
+        if (!this.channelTable?.get(effect.localId)?.addSendCredit(effect.bytesToAdd)) this.protocolError(ApfDisconnectReason.PROTOCOL_ERROR, 'window adjust past 2^32-1')
         return
       case 'channel-close':
-        this.channels.get(effect.localId)?.receiveClose()
+        this.channelTable?.get(effect.localId)?.receiveClose()
         return
     }
   }
 
   private openChannel(localId: number, remoteId: number, port: number, remoteWindow: number): void {
     const channel = new DeviceChannel(this, { localId, remoteId, port, remoteWindow, receiveWindow: this.o.session.receiveWindow })
-    this.channels.set(localId, channel)
+    this.channelTable ??= new Map()
+    this.channelTable.set(localId, channel)
     this.o.counters.channelsOpened++
     channel.on('error', (error) => this.o.logger.debug({ channel: localId, port, err: error.message }, 'channel stream error'))
     const service = this.o.services.get(port) as ChannelService
@@ -310,7 +312,8 @@ export class ApfConnection implements ChannelWire {
 
   /** @internal transport 'drain' */
   onDrain(): void {
-    for (const channel of this.channels.values()) channel.resumeTransport()
+    if (this.channelTable === null) return
+    for (const channel of this.channelTable.values()) channel.resumeTransport()
   }
 
   /** @internal transport 'error' */
@@ -361,8 +364,8 @@ export class ApfConnection implements ChannelWire {
     this.slowReader?.stop()
     const wasReady = this.reachedReady
     const error = new Error(`tunnel closed: ${reason}`)
-    for (const channel of this.channels.values()) channel.abort(error)
-    this.channels.clear()
+    for (const channel of this.channelTable?.values() ?? []) channel.abort(error)
+    this.channelTable = null
     const t = this.o.transport
     // After a DISCONNECT, let it reach the gateway before the socket goes.
     if (graceful && !t.destroyed) {

@@ -44,15 +44,20 @@ export interface DeviceCounters {
   channelBytesOut: number
 }
 
+/** The tallies of a device that has counted nothing yet: one shared, frozen object. */
+const NOTHING: Readonly<Record<string, number>> = Object.freeze({})
+
+export type TallyField = 'failures' | 'disconnectReasons' | 'faults' | 'triggers' | 'channelRefusals'
+
 export function newDeviceCounters(): DeviceCounters {
   return {
     attempts: 0,
     connects: 0,
     disconnects: 0,
-    failures: {},
-    disconnectReasons: {},
-    faults: {},
-    triggers: {},
+    failures: NOTHING,
+    disconnectReasons: NOTHING,
+    faults: NOTHING,
+    triggers: NOTHING,
     gaveUp: 0,
     keepalivesSent: 0,
     keepalivesAnswered: 0,
@@ -60,7 +65,7 @@ export function newDeviceCounters(): DeviceCounters {
     versionEchoes: 0,
     portsRefused: 0,
     channelsOpened: 0,
-    channelRefusals: {},
+    channelRefusals: NOTHING,
     ignoredMessages: 0,
     apfBytesSent: 0,
     apfBytesReceived: 0,
@@ -69,6 +74,9 @@ export function newDeviceCounters(): DeviceCounters {
   }
 }
 
-export function bump<K extends string>(tally: Partial<Record<K, number>>, key: K, by = 1): void {
-  tally[key] = (tally[key] ?? 0) + by
+/** Count one `key` in a tally, giving the device its own tally object on its first count. */
+export function bump<F extends TallyField>(counters: DeviceCounters, field: F, key: keyof DeviceCounters[F] & string): void {
+  const tally = counters[field] as Record<string, number>
+  if (tally === NOTHING) (counters[field] as Record<string, number>) = { [key]: 1 }
+  else tally[key] = (tally[key] ?? 0) + 1
 }

@@ -116,7 +116,7 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> implements Conne
    * False when a tunnel is up or being built (firmware keeps the one it has).
    */
   trigger(policy: PolicyKind): boolean {
-    bump(this.counters.triggers, policy)
+    bump(this.counters, 'triggers', policy)
     const s = this.currentState
     if (s === 'new' || s === 'connecting' || s === 'handshaking' || s === 'connected' || s === 'refused' || s === 'stopped') return false
     if (s === 'waiting' && this.campaign !== null && policy === 'periodic') return false
@@ -309,7 +309,7 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> implements Conne
     }
     const reason = outcome.reason as DisconnectReason
     this.counters.disconnects++
-    bump(this.counters.disconnectReasons, reason)
+    bump(this.counters, 'disconnectReasons', reason)
     this.emit('disconnected', reason)
     this.cancelTimer()
     if (this.currentState === 'stopped') return this.resolveStop()
@@ -377,12 +377,12 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> implements Conne
   }
 
   private fail(reason: FailureReason): void {
-    bump(this.counters.failures, reason)
+    bump(this.counters, 'failures', reason)
     this.emit('failure', reason)
   }
 
   private countFault(kind: FaultKind): boolean {
-    bump(this.counters.faults, kind)
+    bump(this.counters, 'faults', kind)
     return true
   }
 

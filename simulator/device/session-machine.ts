@@ -95,15 +95,18 @@ export interface Step {
   readonly effects: readonly SessionEffect[]
 }
 
+/** Shared by every session that has none (a fleet holds thousands of sessions). */
+const NONE: readonly number[] = Object.freeze([])
+
 export function initialSessionState(config: SessionConfig): SessionState {
   return {
     phase: 'initial',
     portIndex: 0,
-    forwardedPorts: [],
-    refusedPorts: [],
+    forwardedPorts: NONE,
+    refusedPorts: NONE,
     keepaliveIntervalSeconds: config.keepaliveIntervalSeconds,
     keepaliveTimeoutSeconds: 0,
-    channelIds: [],
+    channelIds: NONE,
     nextCookie: 1,
   }
 }
@@ -117,8 +120,10 @@ export function stepSession(config: SessionConfig, state: SessionState, event: S
       return onMessage(config, state, event.message)
     case 'keepalive-due':
       return onKeepaliveDue(state)
-    case 'channel-released':
-      return { state: { ...state, channelIds: state.channelIds.filter((id) => id !== event.localId) }, send: [], effects: [] }
+    case 'channel-released': {
+      const channelIds = state.channelIds.length === 1 && state.channelIds[0] === event.localId ? NONE : state.channelIds.filter((id) => id !== event.localId)
+      return { state: { ...state, channelIds }, send: [], effects: [] }
+    }
     case 'shutdown':
       return {
         state: { ...state, phase: 'closed' },
@@ -212,7 +217,11 @@ function onServiceAccept(config: SessionConfig, state: SessionState, m: MessageO
 /** Ask for the port at `portIndex`, or become ready when none is left. */
 function forwardNext(config: SessionConfig, state: SessionState): Step {
   const port = config.ports[state.portIndex]
-  if (port === undefined) return { state: { ...state, phase: 'ready' }, send: [], effects: [{ kind: 'ready' }] }
+  if (port === undefined) {
+    // Every port forwarded (the usual case): keep the configured list rather than a copy.
+    const forwardedPorts = state.refusedPorts.length === 0 ? config.ports : state.forwardedPorts
+    return { state: { ...state, phase: 'ready', forwardedPorts }, send: [], effects: [{ kind: 'ready' }] }
+  }
   const request: ApfMessage = {
     type: M.GLOBAL_REQUEST,
     wantReply: true,

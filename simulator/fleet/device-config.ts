@@ -54,6 +54,27 @@ export function deviceConfigFactory(profile: FleetProfile, run: RunSettings): (i
     iderExpectedImage: profile.services.iderExpectedImage,
   })
   const fw = profile.firmware
+  // Devices differ in a few firmware rolls only: one shared object per combination.
+  const firmwares = new Map<string, DeviceConfig['firmware']>()
+  const firmwareOf = (keepalive: number, honour: boolean, requireNsCertType: boolean): DeviceConfig['firmware'] => {
+    const key = `${keepalive}/${honour}/${requireNsCertType}`
+    let shared = firmwares.get(key)
+    if (shared === undefined) {
+      shared = Object.freeze({
+        keepaliveIntervalSeconds: keepalive,
+        honourKeepaliveOptions: honour,
+        forwardPorts: fw.forwardPorts,
+        receiveWindow: fw.initialWindow,
+        maxChannels: fw.maxChannels,
+        requireNsCertType,
+        enforcePasswordRule: fw.amt19PasswordRule,
+        tlsCeiling: fw.maxTlsVersion,
+        handshakeTimeoutMs: fw.handshakeTimeoutSeconds * 1000,
+      })
+      firmwares.set(key, shared)
+    }
+    return shared
+  }
   return (index) => {
     const identity = generateIdentity(run.seed, index, profile.identity)
     const roll = deviceRandom(run.seed, 'firmware', index)
@@ -65,17 +86,7 @@ export function deviceConfigFactory(profile: FleetProfile, run: RunSettings): (i
       gateways: run.gateways,
       credentials: run.credentials,
       account: run.account,
-      firmware: {
-        keepaliveIntervalSeconds: keepalive,
-        honourKeepaliveOptions: honour,
-        forwardPorts: fw.forwardPorts,
-        receiveWindow: fw.initialWindow,
-        maxChannels: fw.maxChannels,
-        requireNsCertType: fw.amt12RequiresNsCertType && amtMajor(identity) === 12,
-        enforcePasswordRule: fw.amt19PasswordRule,
-        tlsCeiling: fw.maxTlsVersion,
-        handshakeTimeoutMs: fw.handshakeTimeoutSeconds * 1000,
-      },
+      firmware: firmwareOf(keepalive, honour, fw.amt12RequiresNsCertType && amtMajor(identity) === 12),
       policies,
       reconnect,
       link: profile.link,
