@@ -22,6 +22,8 @@ export interface MonitorOptions {
   readonly detail?: () => string
 }
 
+const MAX_POINTS = 20_000
+
 /** Samples of one gateway process (one per restart). */
 interface ProcessSamples {
   readonly sampler: ProcSampler
@@ -122,6 +124,12 @@ export class RunMonitor {
 
   private tick(): void {
     this.connectedPoints.push([this.elapsedSeconds(), this.options.connected()])
+    // A 48 h run at 1 s would keep 172,800 points: halve the resolution instead (as ProcSampler does).
+    if (this.connectedPoints.length >= MAX_POINTS) {
+      let kept = 0
+      for (let i = 0; i < this.connectedPoints.length; i += 2) this.connectedPoints[kept++] = this.connectedPoints[i] as SeriesPoint
+      this.connectedPoints.length = kept
+    }
     this.progress.update(this.elapsedSeconds(), this.detail())
   }
 

@@ -13,7 +13,7 @@ import { LatencyHistogram } from '../histogram.js'
 import { bump, errorKey, openRedirection, socksOf } from '../lab/consoles.js'
 import { BenchFleets, type BenchFleet } from '../lab/fleet.js'
 import { RunMonitor } from '../lab/monitor.js'
-import { mapLimited, waitUntil } from '../lab/wait.js'
+import { mapLimited, sleep, waitUntil } from '../lab/wait.js'
 import { SolClient } from '../../consoles/sol-client.js'
 import type { ResolvedTarget } from '../../conformance/target.js'
 import { integrityMetric, latencyMetrics, metric, parameters, sized, workersFor, type Scenario, type ScenarioOutcome, type ScenarioRun } from './types.js'
@@ -72,6 +72,8 @@ async function runRedirectionLimit(run: ScenarioRun): Promise<ScenarioOutcome> {
       const more = stepTarget - fleets.devices
       if (more > 0) await fleets.add({ name: `bulk-${k + 1}`, devices: more, workers: workersFor(params, more), rampPerSecond: params.quick ? 0 : 1000 })
       await waitUntil(() => fleets.connected() >= stepTarget, 60_000 + more * 20, signal, 200)
+      // Measure at N connected devices, not while the last of them are still handshaking.
+      if (!params.quick) await sleep(5000, signal)
       if (signal.aborted) break
       results.push(await measureStep(gateway.target, probe, stepTarget, fleets.connected(), sessionsPerStep, errors, monitor, signal))
     }

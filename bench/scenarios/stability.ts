@@ -89,6 +89,25 @@ function logBytesBetween(samples: readonly ProcSample[]): number | null {
   return last.logBytes - first.logBytes
 }
 
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? null
+}
+
+/**
+ * RSS trend after warm-up: the median of the last quarter of samples minus that of the first.
+ * Single readings swing by tens of MB with garbage collection; a leak moves the medians.
+ */
+function rssTrendBytes(samples: readonly ProcSample[], fromMs: number): number | null {
+  const after = samples.filter((s) => s.atMs >= fromMs)
+  if (after.length < 8) return null
+  const quarter = Math.floor(after.length / 4)
+  const first = median(after.slice(0, quarter).map((s) => s.rssBytes))
+  const last = median(after.slice(-quarter).map((s) => s.rssBytes))
+  return first === null || last === null ? null : last - first
+}
+
 function report(m: Measured): ScenarioOutcome {
   const w = m.window
   const proc = w === null ? null : m.monitor.summarize(w.fromMs, w.toMs, m.warmUpSeconds)
@@ -115,7 +134,8 @@ function report(m: Measured): ScenarioOutcome {
       cpuPercentMean: cpuMetric(proc?.cpuPercentMean ?? null, '%', proc?.cpuSeconds ?? null, 'gateway CPU, mean while streaming (% of one core)'),
       cpuPercentMax: metric(proc?.cpuPercentMax ?? null, '%', undefined, undefined, 'gateway CPU, highest 1 s sample while streaming'),
       rssMB: metric(mb(proc?.rssEndBytes), 'MB', 'lower', 100, 'gateway RSS at the end'),
-      rssGrowthAfterWarmUpMB: metric(mb(proc?.rssGrowthAfterWarmUpBytes), 'MB', undefined, undefined, `gateway RSS growth after ${m.warmUpSeconds} s of streaming`),
+      rssGrowthAfterWarmUpMB: metric(mb(proc?.rssGrowthAfterWarmUpBytes), 'MB', undefined, undefined, `gateway RSS at the end minus after ${m.warmUpSeconds} s of streaming`),
+      rssTrendAfterWarmUpMB: metric(w === null ? null : mb(rssTrendBytes(streamed, w.fromMs + m.warmUpSeconds * 1000)), 'MB', undefined, undefined, 'median RSS of the last quarter minus the first, after warm-up'),
       fdsMax: metric(proc?.fdsMax ?? null, 'count'),
       logKB: metric(logTotal === null ? null : logTotal / 1000, 'KB', undefined, undefined, 'gateway log bytes, whole run'),
       logKBPer48h: metric(log48h, 'KB', undefined, undefined, 'gateway log bytes over 48 h (connect + streaming rate × 48 h)'),
