@@ -82,9 +82,10 @@ export class RedisStore implements PresenceStore {
   async close(): Promise<void> {
     this.closing = true
     this.setDown('closing')
-    await Promise.allSettled([this.main.quit(), this.sub.quit()])
-    this.main.disconnect()
-    this.sub.disconnect()
+    // QUIT only on a live connection; on one still retrying it would wait for a reconnect.
+    await Promise.allSettled([this.main, this.sub].map((c) => (c.status === 'ready' ? c.quit() : Promise.resolve('OK'))))
+    this.main.disconnect(false)
+    this.sub.disconnect(false)
   }
 
   watch(listener: StoreStatusListener): void {
