@@ -318,7 +318,8 @@ interface RedisProcess {
 }
 
 async function startRedis(dir: string): Promise<RedisProcess> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  // Below the ephemeral range (32768 up): outgoing connections never hold it.
+  const port = 20_000 + Math.floor(Math.random() * 12_000)
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxclients', '10000'], { stdio: 'ignore' })
   const failed = new Promise<never>((_, reject) => child.once('error', (error) => reject(new ScenarioError(`redis-server: ${error.message} (Debian package redis-server)`))))
   const deadline = Date.now() + 10_000

@@ -233,7 +233,12 @@ describe('three gateway instances sharing presence through Redis', () => {
     }
     await redis.start()
     // Reconnects back off up to 5 s, so the first one after the restart may take that long.
-    for (const gw of gateways) await eventually(() => gw.events('cluster-store-back').length > 0, 30_000, 'cluster-store-back in every log')
+    for (const gw of gateways) {
+      const story = () => JSON.stringify(gw.logs.filter((l) => String(l['event']).startsWith('cluster-')).slice(-8))
+      await eventually(() => gw.events('cluster-store-back').length > 0, 30_000, 'cluster-store-back in every log').catch((error: unknown) => {
+        throw new Error(`${String(error)}: ${story()}`)
+      })
+    }
     await waitFor(async () => (await probe.keys('ciralab:dev:*').catch(() => [])).length === 3 * PER_INSTANCE, 10_000, 'every device registered again')
     for (const gw of gateways) expect(await devicesAt(gw)).toHaveLength(3 * PER_INSTANCE)
   }, 60_000)

@@ -43,6 +43,8 @@ export interface ClusterNodeOptions<D extends LocalDevice> {
 const MAX_PENDING_DOWNS = 100_000
 /** While the store is away, a reminder this often (the first failure is logged at once). */
 const DOWN_REMINDER_MS = 10_000
+/** A resync that failed half-way is tried again after this long. */
+const RESYNC_RETRY_MS = 1000
 
 export class ClusterNode<D extends LocalDevice> {
   readonly view: FleetView
@@ -51,6 +53,7 @@ export class ClusterNode<D extends LocalDevice> {
   private pendingDowns: SessionRef[] = []
   private flushHandle: NodeJS.Immediate | null = null
   private tickTimer: NodeJS.Timeout | null = null
+  private retryTimer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
   private unsubscribe: (() => void)[] = []
   private downSince: number | null = null
@@ -76,7 +79,7 @@ export class ClusterNode<D extends LocalDevice> {
     let firstUp: () => void = () => undefined
     const upOnce = new Promise<void>((resolve) => (firstUp = resolve))
     store.watch({
-      onUp: () => this.enqueue(() => this.resync()).then(firstUp),
+      onUp: () => this.enqueue(() => this.resyncOrRetry()).then(firstUp),
       onDown: (reason) => this.storeDown(reason),
     })
     store.open().catch((error: unknown) => this.storeDown(`not reachable: ${error instanceof Error ? error.message : String(error)}`))
@@ -100,6 +103,7 @@ export class ClusterNode<D extends LocalDevice> {
     if (this.stopped) return
     this.stopped = true
     if (this.tickTimer !== null) clearInterval(this.tickTimer)
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
     if (this.flushHandle !== null) clearImmediate(this.flushHandle)
     this.flushHandle = null
     await this.enqueue(() => this.flush())
@@ -250,15 +254,29 @@ export class ClusterNode<D extends LocalDevice> {
     device.disconnect('replaced')
   }
 
+  /** A resync cut short (the store flapped) is tried again while the store is up. */
+  private async resyncOrRetry(): Promise<void> {
+    try {
+      await this.resync()
+    } catch (error) {
+      this.storeError(error)
+      if (this.stopped || !this.o.store.up || this.retryTimer !== null) return
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null
+        void this.enqueue(() => this.resyncOrRetry())
+      }, RESYNC_RETRY_MS)
+    }
+  }
+
   /** The store is (back) up: removals first, then every local device, then a fresh view. */
   private async resync(): Promise<void> {
     const wasDown = this.downSince
-    this.downSince = null
     this.counters.resyncs++
     for (const d of this.o.presence.list()) this.dirty.add(d)
     await this.flush()
     await this.tick()
     await this.reloadView()
+    this.downSince = null
     const fields = { event: wasDown === null ? 'cluster-store-up' : 'cluster-store-back', store: this.o.store.kind, instance: this.o.instanceId, devices: this.o.presence.size, fleet: this.view.size + this.o.presence.size }
     if (wasDown === null) this.o.logger.info(fields, 'shared presence reached')
     else this.o.logger.warn({ ...fields, downMs: Date.now() - wasDown }, 'shared presence is back: local devices registered again, fleet reloaded')
