@@ -156,12 +156,15 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  for (const d of extraDevices) d.socket.destroy()
-  await Promise.all(fleets.map((f) => f.stop()))
-  await Promise.all(gateways.map((g) => g.stop()))
-  probe.disconnect()
-  await redis?.close()
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  try {
+    for (const d of extraDevices) d.socket.destroy()
+    await Promise.all(fleets.map((f) => f.stop()))
+    await Promise.all(gateways.map((g) => g.stop('SIGTERM', 8000)))
+  } finally {
+    probe.disconnect()
+    await redis?.close()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  }
 }, 30_000)
 
 describe('three gateway instances sharing presence through Redis', () => {

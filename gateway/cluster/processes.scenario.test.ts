@@ -83,7 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.stop()
   if (gateway !== undefined) {
-    const status = await gateway.stop('SIGTERM')
+    const status = await gateway.stop('SIGTERM', 20_000)
     expect(status, JSON.stringify(gateway.logs.filter((l) => Number(l['level']) >= 40).slice(-5))).toBe(0)
   }
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })

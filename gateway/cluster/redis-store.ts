@@ -13,6 +13,8 @@ import { HEARTBEAT_LUA, REFRESH_LUA, REGISTER_LUA, UNREGISTER_LUA } from './redi
 export const REDIS_BATCH = 500
 /** Reconnect delays: 100 ms doubling, at most this. */
 export const REDIS_MAX_BACKOFF_MS = 5000
+const WATCHDOG_MS = 1000
+const COMMAND_TIMEOUT_MS = 5000
 
 type Arg = string | number
 
@@ -42,8 +44,10 @@ export class RedisStore implements PresenceStore {
   private readonly listeners = new Set<(event: StoreEvent) => void>()
   private readonly watchers: StoreStatusListener[] = []
   private subscribed = false
+  private subscribing = false
   private isUp = false
   private closing = false
+  private watchdog: NodeJS.Timeout | null = null
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'ciralab:'
@@ -55,6 +59,9 @@ export class RedisStore implements PresenceStore {
       autoResubscribe: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 3000,
+      // A reply that never comes (a connection half-dead across a Redis restart) must fail the
+      // call, not hold the cluster node's queue of store calls for ever.
+      commandTimeout: COMMAND_TIMEOUT_MS,
       retryStrategy: (times) => (this.closing ? null : Math.min(100 * 2 ** Math.min(times, 10), REDIS_MAX_BACKOFF_MS)),
     }
     this.main = new Redis(options.url, { ...common, connectionName: `${options.name}` }) as Redis & Scripted
@@ -76,14 +83,20 @@ export class RedisStore implements PresenceStore {
   }
 
   async open(): Promise<void> {
+    // Events can be missed around a flapping server (a subscribe failing on a connection that
+    // then stays up): once a second, a store that should be up is brought up.
+    this.watchdog = setInterval(() => this.ensureUp(), WATCHDOG_MS)
+    this.watchdog.unref()
     await Promise.all([this.main.connect(), this.sub.connect()])
   }
 
   async close(): Promise<void> {
     this.closing = true
+    if (this.watchdog !== null) clearInterval(this.watchdog)
     this.setDown('closing')
     // QUIT only on a live connection; on one still retrying it would wait for a reconnect.
-    await Promise.allSettled([this.main, this.sub].map((c) => (c.status === 'ready' ? c.quit() : Promise.resolve('OK'))))
+    const quit = Promise.allSettled([this.main, this.sub].map((c) => (c.status === 'ready' ? c.quit() : Promise.resolve('OK'))))
+    await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, COMMAND_TIMEOUT_MS).unref())])
     this.main.disconnect(false)
     this.sub.disconnect(false)
   }
@@ -166,13 +179,27 @@ export class RedisStore implements PresenceStore {
   }
 
   private onReady(connection: Redis): void {
-    if (connection === this.sub) {
+    if (connection === this.sub) this.subscribed = false
+    this.ensureUp()
+  }
+
+  private ensureUp(): void {
+    if (this.isUp || this.closing) return
+    if (!this.subscribed && !this.subscribing && this.sub.status === 'ready') {
+      this.subscribing = true
       this.sub.subscribe(this.channel).then(
         () => {
-          this.subscribed = true
+          this.subscribing = false
+          this.subscribed = this.sub.status === 'ready'
           this.checkUp()
         },
-        (error: unknown) => this.sub.emit('error', error instanceof Error ? error : new Error(String(error))),
+        (error: unknown) => {
+          // Seen once across a Redis restart: a SUBSCRIBE never answered. A fresh connection
+          // clears whatever state the old one was in; the watchdog subscribes again.
+          this.subscribing = false
+          this.sub.emit('error', error instanceof Error ? error : new Error(String(error)))
+          if (this.sub.status === 'ready') this.sub.disconnect(true)
+        },
       )
       return
     }

@@ -21,8 +21,8 @@ export interface GatewayProcess {
   port(name: string): number
   /** Log lines whose `event` is `name`. */
   events(name: string): Record<string, unknown>[]
-  /** SIGTERM and wait (graceful), or SIGKILL and wait (a crash). */
-  stop(signal?: NodeJS.Signals): Promise<number | null>
+  /** SIGTERM and wait (graceful; SIGKILL after `graceMs`), or SIGKILL and wait (a crash). */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>
 }
 
 export async function startGatewayProcess(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 20_000): Promise<GatewayProcess> {
@@ -66,9 +66,14 @@ export async function startGatewayProcess(args: readonly string[], env: Readonly
     logs,
     port: (name) => Number((listeners[name] ?? ':0').split(':').pop()),
     events: (name) => logs.filter((l) => l['event'] === name),
-    stop: async (signal = 'SIGTERM') => {
+    stop: async (signal = 'SIGTERM', graceMs = 15_000) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      return exited
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+      try {
+        return await exited
+      } finally {
+        clearTimeout(timer)
+      }
     },
   }
 }
