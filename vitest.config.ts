@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 // so files run in forked processes (2 cores here: keep the pool small and the timeouts honest).
 export default defineConfig({
   test: {
-    include: ['{protocol,gateway,simulator,conformance,bench,reports,cli,pki,consoles}/**/*.test.ts'],
+    include: ['{protocol,gateway,simulator,conformance,bench,reports,cli,pki,consoles,integration}/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'dist/**', '**/*.fuzz.test.ts'],
     pool: 'forks',
     maxWorkers: 2,

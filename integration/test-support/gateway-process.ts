@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url))
-const LOADER = fileURLToPath(new URL('../../../simulator/test-support/ts-register.mjs', import.meta.url))
+const LOADER = fileURLToPath(new URL('../../simulator/test-support/ts-register.mjs', import.meta.url))
 /** Log lines kept per process: enough for the events a test looks for. */
 const MAX_LINES = 20_000
 

@@ -20,17 +20,17 @@ import { PassThrough, Writable } from 'node:stream'
 import { connect as tlsConnect } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../cli/main.js'
-import { WsmanClient } from '../../consoles/wsman-client.js'
-import { createDevice, WSMAN_PORT, type SingleDevice } from '../../simulator/index.js'
-import { serveWsman } from '../../simulator/services/wsman/index.js'
-import { hashPassword } from '../device/credentials.js'
-import type { Gateway } from '../gateway.js'
-import { runGateway } from '../main.js'
-import { eventually } from '../test-support/gateway.js'
-import { rewriteStunnelConf } from './test-support/ini.js'
+import { main } from '../cli/main.js'
+import { WsmanClient } from '../consoles/wsman-client.js'
+import { createDevice, WSMAN_PORT, type SingleDevice } from '../simulator/index.js'
+import { serveWsman } from '../simulator/services/wsman/index.js'
+import { hashPassword } from '../gateway/device/credentials.js'
+import type { Gateway } from '../gateway/gateway.js'
+import { runGateway } from '../gateway/main.js'
+import { eventually } from '../gateway/test-support/gateway.js'
+import { rewriteStunnelConf } from '../gateway/deploy/test-support/ini.js'
 
-const here = dirname(fileURLToPath(import.meta.url))
+const here = join(dirname(fileURLToPath(import.meta.url)), '..', 'gateway', 'deploy')
 const FQDN = 'gateway.ciralab.test'
 const FLEET = { username: 'ciralab-fleet', password: 'Fl33t!through-stunnel' }
 const AMT = { user: 'admin', password: 'Amt!Passw0rd' }
