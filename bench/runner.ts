@@ -62,14 +62,22 @@ export async function runBenchScenario(scenario: Scenario, options: RunOptions):
   const profileDir = options.profile ? join(options.out, `${scenario.name}-${stamp}-profile`) : null
   const a: { name: string; outcome: ScenarioOutcome; profileDir: string | null }[] = []
   const b: { name: string; outcome: ScenarioOutcome }[] = []
+  const compareErrors: string[] = []
   for (let round = 0; round < (options.compare === null ? 1 : options.rounds) && !(round > 0 && options.signal.aborted); round++) {
     a.push(await measure(scenario, options.target, options, profileDir === null ? null : join(profileDir, `round-${round + 1}`)))
-    if (options.compare !== null && !options.signal.aborted) b.push(await measure(scenario, options.compare, options, null))
+    if (options.compare === null || options.signal.aborted) continue
+    try {
+      b.push(await measure(scenario, options.compare, options, null))
+    } catch (error) {
+      // A's measurement stands on its own: report it, and say why B is missing.
+      compareErrors.push(`round ${round + 1}: ${(error as Error).message}`)
+      options.stderr.write(`bench: ${scenario.name}: the second target failed: ${(error as Error).message}\n`)
+    }
   }
   const first = a[a.length - 1] as { name: string; outcome: ScenarioOutcome; profileDir: string | null }
   let outcome: ScenarioOutcome = { ...first.outcome, results: medianResults(a.map((r) => r.outcome.results ?? {})) }
   if (b.length > 0) outcome = mergeComparison(outcome, first.name, { ...(b[b.length - 1] as { outcome: ScenarioOutcome }).outcome, results: medianResults(b.map((r) => r.outcome.results ?? {})) }, (b[0] as { name: string }).name)
-  const notes = [...(outcome.notes ?? [])]
+  const notes = [...(outcome.notes ?? []), ...compareErrors.map((e) => `The second target (${options.compare?.file ?? ''}) could not be measured, ${e}`)]
   if (profileDir !== null) {
     notes.push(`CPU profiles of the gateway (open in Chrome DevTools, Performance tab): ${profileDir}`)
     const table = summarizeCpuProfiles(findCpuProfiles(profileDir))

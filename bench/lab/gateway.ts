@@ -166,12 +166,24 @@ export async function openTargetGateway(file: string, options: ExternalGatewayOp
   return {
     name: target.name,
     target,
-    pid: () => pid,
+    // MeshCentral's pid file names a launcher that runs the server as its child.
+    pid: () => (pid === null ? null : peer === null ? pid : serverChild(pid)),
     logPath: logPath === null ? null : resolve(logPath),
     profileDir: null,
     restartable: false,
     restart: () => Promise.reject(new TargetUnsuitableError(`target ${target.name}: the bench can only restart the gateway it started itself`)),
     stop: stopPeer,
+  }
+}
+
+/** The launcher's last child process (the server it runs), or the launcher itself. */
+function serverChild(pid: number): number {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((s) => s !== '')
+    const last = Number(children[children.length - 1])
+    return Number.isInteger(last) && last > 0 ? last : pid
+  } catch {
+    return pid
   }
 }
 

@@ -90,7 +90,7 @@ function report(m: Measured, series: ScenarioOutcome['series'], failures: number
   const hold = m.holdFromMs === null || m.holdToMs === null ? null : monitor.summarize(m.holdFromMs, m.holdToMs)
   const rampSeconds = m.rampEndMs === null ? null : (m.rampEndMs - m.rampStartMs) / 1000
   return {
-    parameters: parameters({ devices: m.devices, rampPerSecond: m.rampPerSecond, holdSeconds: m.holdSeconds, transport: 'APF over TLS 1.3, idle after connect (keepalives only)' }),
+    parameters: parameters({ devices: m.devices, rampPerSecond: m.rampPerSecond, holdSeconds: m.holdSeconds, transport: 'APF over TLS, idle after connect (keepalives only)' }),
     results: {
       scale: {
         devicesConnected: metric(m.connectedCount, 'devices', 'higher', 0, 'connected at once on one gateway process'),

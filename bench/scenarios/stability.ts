@@ -89,23 +89,17 @@ function logBytesBetween(samples: readonly ProcSample[]): number | null {
   return last.logBytes - first.logBytes
 }
 
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? null
-}
-
 /**
- * RSS trend after warm-up: the median of the last quarter of samples minus that of the first.
- * Single readings swing by tens of MB with garbage collection; a leak moves the medians.
+ * RSS growth after warm-up, peak to peak: the highest reading of the last quarter of samples
+ * minus the highest of the first. Readings saw-tooth by 30 MB over minutes as V8 grows its heap
+ * and collects (125 → 155 → 125 MB here); a leak raises the peaks, a saw-tooth does not.
  */
-function rssTrendBytes(samples: readonly ProcSample[], fromMs: number): number | null {
+function rssPeakGrowthBytes(samples: readonly ProcSample[], fromMs: number): number | null {
   const after = samples.filter((s) => s.atMs >= fromMs)
   if (after.length < 8) return null
   const quarter = Math.floor(after.length / 4)
-  const first = median(after.slice(0, quarter).map((s) => s.rssBytes))
-  const last = median(after.slice(-quarter).map((s) => s.rssBytes))
-  return first === null || last === null ? null : last - first
+  const peak = (list: readonly ProcSample[]) => list.reduce((m, s) => Math.max(m, s.rssBytes), 0)
+  return peak(after.slice(-quarter)) - peak(after.slice(0, quarter))
 }
 
 function report(m: Measured): ScenarioOutcome {
@@ -135,7 +129,7 @@ function report(m: Measured): ScenarioOutcome {
       cpuPercentMax: metric(proc?.cpuPercentMax ?? null, '%', undefined, undefined, 'gateway CPU, highest 1 s sample while streaming'),
       rssMB: metric(mb(proc?.rssEndBytes), 'MB', 'lower', 100, 'gateway RSS at the end'),
       rssGrowthAfterWarmUpMB: metric(mb(proc?.rssGrowthAfterWarmUpBytes), 'MB', undefined, undefined, `gateway RSS at the end minus after ${m.warmUpSeconds} s of streaming`),
-      rssTrendAfterWarmUpMB: metric(w === null ? null : mb(rssTrendBytes(streamed, w.fromMs + m.warmUpSeconds * 1000)), 'MB', undefined, undefined, 'median RSS of the last quarter minus the first, after warm-up'),
+      rssPeakGrowthAfterWarmUpMB: metric(w === null ? null : mb(rssPeakGrowthBytes(streamed, w.fromMs + m.warmUpSeconds * 1000)), 'MB', undefined, undefined, 'highest RSS of the last quarter minus the highest of the first, after warm-up'),
       fdsMax: metric(proc?.fdsMax ?? null, 'count'),
       logKB: metric(logTotal === null ? null : logTotal / 1000, 'KB', undefined, undefined, 'gateway log bytes, whole run'),
       logKBPer48h: metric(log48h, 'KB', undefined, undefined, 'gateway log bytes over 48 h (connect + streaming rate × 48 h)'),
