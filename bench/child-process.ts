@@ -43,6 +43,11 @@ export interface ChildProgramOptions {
   readonly maxLineBytes?: number
   /** JSON lines kept for `waitForJson` until matched; older ones are dropped (default 256). */
   readonly backlogLines?: number
+  /**
+   * Its own process group: a Ctrl-C at the terminal reaches the parent only, which then stops
+   * the child itself (a benchmark must keep measuring its gateway while it winds down).
+   */
+  readonly detached?: boolean
 }
 
 export class ChildExitedError extends CiralabError {
@@ -90,6 +95,7 @@ export class ChildProgram {
       cwd: options.cwd,
       env: options.env === undefined ? process.env : { ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached === true,
     })
     this.pid = this.child.pid ?? -1
     this.child.stdout?.on('data', (chunk: Buffer) => this.onStdout(chunk))

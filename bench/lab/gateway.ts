@@ -82,6 +82,8 @@ export async function startOurGateway(options: OurGatewayOptions = {}): Promise<
       args: ['-c', 'log=$1; shift; exec "$@" 2>>"$log"', 'sh', logPath, base.command, ...nodeFlags, ...base.args],
       cwd: base.cwd,
       label: 'ciralab gateway',
+      // Ctrl-C must not reach the gateway before the bench has finished measuring.
+      detached: true,
     })
     try {
       const ready = await started.waitForJson((m) => m['event'] === 'ready', options.readyTimeoutMs ?? 30_000)
