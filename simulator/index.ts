@@ -20,6 +20,9 @@ import { DEFAULT_AMT_ACCOUNT, DEFAULT_GATEWAY_CREDENTIALS, DEFAULT_SEED, deviceC
 import { LocalFleet } from './fleet/local-fleet.js'
 import { ProcessFleet } from './fleet/process-fleet.js'
 import { DEFAULT_PROFILE, parseProfile, type FleetProfile } from './fleet/profile.js'
+import type { ServiceModule } from './fleet/service-modules.js'
+import { SimulatorError } from './errors.js'
+import { ErrorCode } from '../protocol/errors.js'
 
 export { SimulatedDevice, type DeviceConfig, type DeviceEnvironment, type DeviceFirmware, type DeviceState } from './device/device.js'
 export { snapshotDevice, type DeviceSnapshot, type ChannelSnapshot } from './device/snapshot.js'
@@ -39,6 +42,7 @@ export type { Fleet } from './fleet/fleet.js'
 export { DEFAULT_PROFILE, parseProfile, loadProfile, type FleetProfile } from './fleet/profile.js'
 export { judge, mergeSnapshots, formatSummary, type FleetSnapshot, type Verdict } from './fleet/summary.js'
 export type { RunSettings } from './fleet/device-config.js'
+export type { ServiceModule } from './fleet/service-modules.js'
 
 export interface CommonOptions {
   readonly gateway: Endpoint
@@ -77,6 +81,11 @@ export interface CreateFleetOptions extends CommonOptions {
   readonly maxConnecting?: number
   /** Port → service, in-process fleets only (default: WS-MAN on 16992, redirection on 16994). */
   readonly services?: ServiceTable
+  /**
+   * Services beyond WS-MAN and redirection for worker fleets, named by module (functions do not
+   * cross processes); workers serve the same port table as an in-process fleet plus these.
+   */
+  readonly serviceModules?: readonly ServiceModule[]
   readonly logger?: SimLogger
 }
 
@@ -86,6 +95,9 @@ export function createFleet(options: CreateFleetOptions): LocalFleet | ProcessFl
 export function createFleet(options: CreateFleetOptions): LocalFleet | ProcessFleet {
   const common = { profile: profileOf(options), run: runSettings(options), transport: options.transport, rampPerSecond: options.rampPerSecond ?? 0 }
   if ((options.workers ?? 0) === 0) {
+    if (options.serviceModules !== undefined && options.serviceModules.length > 0) {
+      throw new SimulatorError(ErrorCode.SIM_ERR_WORKER, 'serviceModules are for worker fleets; an in-process fleet takes its extra services as `services`')
+    }
     return new LocalFleet({
       ...common,
       count: options.devices,
@@ -94,11 +106,15 @@ export function createFleet(options: CreateFleetOptions): LocalFleet | ProcessFl
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     })
   }
+  if (options.services !== undefined) {
+    throw new SimulatorError(ErrorCode.SIM_ERR_WORKER, 'a service table cannot reach worker processes: name extra services with serviceModules')
+  }
   return new ProcessFleet({
     ...common,
     devices: options.devices,
     workers: options.workers ?? 1,
     ...(options.maxConnecting === undefined ? {} : { maxConnecting: options.maxConnecting }),
+    ...(options.serviceModules === undefined ? {} : { serviceModules: options.serviceModules }),
   })
 }
 

@@ -22,6 +22,8 @@ export interface Fleet {
   progress(): FleetProgress
   /** Counts as of now (for worker fleets: as of their last report, at most a second old). */
   snapshot(): FleetSnapshot
+  /** Counts as of now, also from worker processes (one IPC round trip): read at measurement boundaries. */
+  refresh(): Promise<FleetSnapshot>
   /** Fire a policy on device `index` ("device 17 presses Fast Call for Help"). */
   trigger(index: number, policy: PolicyKind): Promise<boolean>
   injectFault(index: number, kind: FaultKind, overrides?: Partial<FaultSpec>): Promise<boolean>

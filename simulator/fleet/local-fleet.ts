@@ -109,6 +109,10 @@ export class LocalFleet implements Fleet {
     return snapshotDevices(this.devices, this.times)
   }
 
+  refresh(): Promise<FleetSnapshot> {
+    return Promise.resolve(this.snapshot())
+  }
+
   trigger(index: number, policy: PolicyKind): Promise<boolean> {
     return Promise.resolve(this.device(index)?.trigger(policy) ?? false)
   }

@@ -1,15 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MiniGateway } from '../test-support/mini-gateway.js'
+import { TS_WORKER } from '../test-support/ts-worker.js'
 import { DEFAULT_AMT_ACCOUNT, DEFAULT_GATEWAY_CREDENTIALS } from './device-config.js'
 import { ProcessFleet } from './process-fleet.js'
 import { parseProfile } from './profile.js'
 
-/** Workers run the TypeScript sources through a loader, so the test needs no dist/ build. */
-export const TS_WORKER = {
-  workerModule: fileURLToPath(new URL('./worker-main.ts', import.meta.url)),
-  execArgv: ['--import', fileURLToPath(new URL('../test-support/ts-register.mjs', import.meta.url))],
-}
 
 const closers: (() => Promise<unknown>)[] = []
 afterEach(async () => {

@@ -14,6 +14,7 @@ import type { FaultKind, FaultSpec } from '../faults.js'
 import type { RunSettings } from './device-config.js'
 import type { Fleet, FleetProgress } from './fleet.js'
 import type { FleetProfile } from './profile.js'
+import type { ServiceModule } from './service-modules.js'
 import { emptySnapshot, mergeSnapshots, type FleetSnapshot } from './summary.js'
 import type { FromWorker, ToWorker } from './worker-protocol.js'
 
@@ -36,6 +37,8 @@ export interface ProcessFleetOptions {
   readonly timeoutMs?: number
   /** Where workers' stderr goes (default: kept only as a tail for error messages). */
   readonly stderr?: NodeJS.WritableStream
+  /** Services beyond WS-MAN (16992) and redirection (16994), each imported by every worker. */
+  readonly serviceModules?: readonly ServiceModule[]
 }
 
 /** The last bytes of a worker's stderr, quoted when it fails. */
@@ -56,7 +59,8 @@ export class ProcessFleet implements Fleet {
   readonly problems: string[] = []
   private readonly options: ProcessFleetOptions
   private readonly workers: Worker[] = []
-  private readonly replies = new Map<number, (value: boolean) => void>()
+  /** Requests a worker answers by id (triggers, faults, snapshots), with the worker asked. */
+  private readonly replies = new Map<number, { readonly worker: Worker; readonly resolve: (value: boolean) => void }>()
   private nextId = 1
 
   constructor(options: ProcessFleetOptions) {
@@ -92,6 +96,7 @@ export class ProcessFleet implements Fleet {
           reportIntervalMs: o.reportIntervalMs ?? 500,
           ...(o.wheelTickMs === undefined ? {} : { wheelTickMs: o.wheelTickMs }),
           ...(o.maxConnecting === undefined ? {} : { maxConnecting: o.maxConnecting }),
+          ...(o.serviceModules === undefined ? {} : { serviceModules: o.serviceModules }),
         },
       })
       first += count
@@ -113,6 +118,12 @@ export class ProcessFleet implements Fleet {
     return mergeSnapshots(this.workers.map((w) => w.final ?? w.snapshot))
   }
 
+  /** Counts as of now: every live worker reports at once (one IPC round trip each). */
+  async refresh(): Promise<FleetSnapshot> {
+    await Promise.all(this.workers.filter((w) => !w.exited && w.final === null).map((w) => this.request(w, (id) => ({ type: 'snapshot-now', id }))))
+    return this.snapshot()
+  }
+
   trigger(index: number, policy: PolicyKind): Promise<boolean> {
     return this.ask(index, (id) => ({ type: 'trigger', id, index, policy }))
   }
@@ -126,7 +137,7 @@ export class ProcessFleet implements Fleet {
     const exits = this.workers.map((w) => this.exited(w))
     for (const w of this.workers) if (!w.exited) this.send(w, { type: 'stop' })
     await Promise.all(exits)
-    for (const resolve of this.replies.values()) resolve(false)
+    for (const r of this.replies.values()) r.resolve(false)
     this.replies.clear()
     return this.snapshot()
   }
@@ -134,9 +145,14 @@ export class ProcessFleet implements Fleet {
   private ask(index: number, make: (id: number) => ToWorker): Promise<boolean> {
     const w = this.workers.find((x) => index >= x.firstIndex && index < x.firstIndex + x.count)
     if (w === undefined || w.exited) return Promise.resolve(false)
+    return this.request(w, make)
+  }
+
+  /** Send a message that the worker answers by id; false if it exits first. */
+  private request(w: Worker, make: (id: number) => ToWorker): Promise<boolean> {
     const id = this.nextId++
     return new Promise((resolve) => {
-      this.replies.set(id, resolve)
+      this.replies.set(id, { worker: w, resolve })
       this.send(w, make(id))
     })
   }
@@ -150,12 +166,12 @@ export class ProcessFleet implements Fleet {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(this.fail(w, `worker ${n} did not start in time`)), this.options.timeoutMs ?? 30_000)
       w.child.on('message', (m: FromWorker) => {
-        if (m.type === 'snapshot') w.snapshot = m.snapshot
-        else if (m.type === 'stopped') w.final = m.snapshot
-        else if (m.type === 'reply') {
-          this.replies.get(m.id)?.(m.value)
-          this.replies.delete(m.id)
-        } else if (m.type === 'ready') {
+        if (m.type === 'snapshot') {
+          w.snapshot = m.snapshot
+          if (m.id !== undefined) this.answer(m.id, true)
+        } else if (m.type === 'stopped') w.final = m.snapshot
+        else if (m.type === 'reply') this.answer(m.id, m.value)
+        else if (m.type === 'ready') {
           clearTimeout(timer)
           resolve()
         } else if (m.type === 'error') {
@@ -166,6 +182,7 @@ export class ProcessFleet implements Fleet {
       w.child.on('exit', (code, signal) => {
         w.exited = true
         clearTimeout(timer)
+        this.unanswered(w)
         if (w.final !== null) return
         // Node ends a crash with its version line; the line naming the error says more.
         const lines = w.stderrTail.trim().split('\n')
@@ -173,6 +190,16 @@ export class ProcessFleet implements Fleet {
         reject(this.fail(w, `worker ${n} exited (${signal ?? `status ${code}`}) before it finished${tail === '' ? '' : `: ${tail}`}`))
       })
     })
+  }
+
+  private answer(id: number, value: boolean): void {
+    this.replies.get(id)?.resolve(value)
+    this.replies.delete(id)
+  }
+
+  /** A worker is gone: what it was asked will not be answered. */
+  private unanswered(w: Worker): void {
+    for (const [id, r] of this.replies) if (r.worker === w) this.answer(id, false)
   }
 
   private fail(w: Worker, message: string): SimulatorError {

@@ -4,6 +4,7 @@
  */
 
 import { LocalFleet } from './local-fleet.js'
+import { loadServiceTable } from './service-modules.js'
 import type { FromWorker, ToWorker, WorkerStart } from './worker-protocol.js'
 
 function send(message: FromWorker): void {
@@ -26,7 +27,10 @@ function run(): void {
   }
 
   const start = async (options: WorkerStart): Promise<void> => {
-    fleet = new LocalFleet(options)
+    // The same port table as a fleet in the parent's process: WS-MAN on 16992, redirection on
+    // 16994 (with the profile's service options), plus what the parent named by module.
+    const services = await loadServiceTable(options.serviceModules ?? [])
+    fleet = new LocalFleet({ ...options, services })
     await fleet.start()
     const f = fleet
     reporter = setInterval(() => send({ type: 'snapshot', snapshot: f.snapshot() }), options.reportIntervalMs)
@@ -45,6 +49,10 @@ function run(): void {
         return
       case 'fault':
         fleet?.injectFault(message.index, message.kind, message.overrides).then((value) => send({ type: 'reply', id: message.id, value }), fail)
+        return
+      case 'snapshot-now':
+        if (fleet !== null) send({ type: 'snapshot', snapshot: fleet.snapshot(), id: message.id })
+        else send({ type: 'reply', id: message.id, value: false })
         return
       case 'stop':
         stop().catch(fail)
