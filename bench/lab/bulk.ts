@@ -15,12 +15,16 @@
 
 import { createHash } from 'node:crypto'
 import type { Duplex } from 'node:stream'
+import type { ServiceModule } from '../../simulator/index.js'
 import type { ChannelService } from '../../simulator/services/types.js'
 
 /** The device port the bulk service answers on: forwarded by firmware, unused by the simulator. */
 export const BULK_PORT = 16993
 const BLOCK = 64 * 1024
 const HEADER = 9
+
+/** The same service for simulator worker processes, which import it by module URL. */
+export const BULK_SERVICE_MODULE: ServiceModule = Object.freeze({ port: BULK_PORT, module: import.meta.url, exportName: 'serveBulk' })
 
 function baseBlock(): Buffer {
   const block = Buffer.alloc(BLOCK)

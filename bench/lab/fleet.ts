@@ -1,7 +1,8 @@
 /**
- * The simulated fleets of a scenario. A scenario may run several (a probe fleet in this process
- * that serves WS-MAN and redirection to the consoles, bulk fleets over worker processes that
- * only hold connections, a WAN fleet behind a slow link); each has its own seed and DNS domain
+ * The simulated fleets of a scenario. A scenario may run several (a probe fleet that serves
+ * WS-MAN and redirection to the consoles, in this process or in worker processes, bulk fleets
+ * over worker processes that only hold connections, a WAN fleet behind a slow link); each has
+ * its own seed and DNS domain
  * (`dev-000123.<name>.fleet.test`), so their UUIDs and names never collide at the gateway.
  *
  * Devices are current (AMT 16.1), admin-control mode, powered on and need no user consent:
@@ -9,7 +10,7 @@
  * a capacity benchmark's.
  */
 
-import { createFleet, mergeSnapshots, parseProfile, type FleetProfile, type FleetSnapshot, type LinkProfile, type ServiceTable } from '../../simulator/index.js'
+import { createFleet, mergeSnapshots, parseProfile, type FleetProfile, type FleetSnapshot, type LinkProfile, type ServiceModule, type ServiceTable } from '../../simulator/index.js'
 import type { Fleet } from '../../simulator/fleet/fleet.js'
 import { deviceConfigFactory, type RunSettings } from '../../simulator/fleet/device-config.js'
 import { REDIRECTION_PORT, WSMAN_PORT } from '../../simulator/device/services.js'
@@ -18,15 +19,19 @@ import type { ChannelService } from '../../simulator/services/types.js'
 import { serveWsman } from '../../simulator/services/wsman/index.js'
 import type { ResolvedTarget } from '../../conformance/target.js'
 import type { DeviceIdentity } from '../../simulator/identity.js'
+import { ScenarioError } from './wait.js'
 
 export interface FleetSpec {
   /** Names the fleet's domain and seed: `probe`, `bulk-3`, `wan`. */
   readonly name: string
   readonly devices: number
-  /** Serve WS-MAN (16992) and redirection (16994) in this process, plus any extra ports. */
+  /** Serve WS-MAN (16992) and redirection (16994), plus any extra ports. */
   readonly services?: boolean
+  /** Extra services of an in-process fleet. */
   readonly extraServices?: ReadonlyMap<number, ChannelService>
-  /** Worker processes for a fleet without services (0: this process). */
+  /** The same extra services for worker processes, named by module (functions do not cross IPC). */
+  readonly extraServiceModules?: readonly ServiceModule[]
+  /** Simulator worker processes (0: this process). Workers serve the same ports as this process. */
   readonly workers?: number
   /** Devices started per second (0: all at once). */
   readonly rampPerSecond?: number
@@ -101,6 +106,11 @@ export class BenchFleets {
     const profile = benchProfile(spec)
     const run = runSettings(this.target, this.seed, spec)
     const withServices = spec.services === true
+    const workers = spec.workers ?? 0
+    const unnamed = [...(spec.extraServices?.keys() ?? [])].filter((port) => !(spec.extraServiceModules ?? []).some((m) => m.port === port))
+    if (withServices && workers > 0 && unnamed.length > 0) {
+      throw new ScenarioError(`fleet ${spec.name}: services on ports ${unnamed.join(', ')} must be named by module to run in worker processes`)
+    }
     const fleet = createFleet({
       gateway: { host: t.host, port: t.port },
       transport: t.tls ? { mode: 'tls', ...(t.caPem === null ? {} : { caPem: t.caPem }), ...(t.serverName === null ? {} : { servername: t.serverName }) } : { mode: 'plain' },
@@ -111,8 +121,9 @@ export class BenchFleets {
       sourceIps: run.sourceIps,
       devices: spec.devices,
       rampPerSecond: spec.rampPerSecond ?? 0,
-      workers: withServices ? 0 : (spec.workers ?? 0),
-      ...(withServices ? { services: benchServices(spec.extraServices) } : {}),
+      workers,
+      ...(withServices && workers === 0 ? { services: benchServices(spec.extraServices) } : {}),
+      ...(withServices && workers > 0 && spec.extraServiceModules !== undefined ? { serviceModules: spec.extraServiceModules } : {}),
     })
     // Identities come from the seed and the index alone, so this side knows every name.
     const make = deviceConfigFactory(profile, run)
@@ -126,6 +137,11 @@ export class BenchFleets {
     return mergeSnapshots(this.list.map((f) => f.fleet.snapshot()))
   }
 
+  /** Counts as of now, worker fleets included (they otherwise report every 0.5 s). */
+  async refresh(): Promise<FleetSnapshot> {
+    return mergeSnapshots(await Promise.all(this.list.map((f) => f.fleet.refresh())))
+  }
+
   get devices(): number {
     return this.list.reduce((n, f) => n + f.spec.devices, 0)
   }
@@ -136,7 +152,7 @@ export class BenchFleets {
 
   /** Stops every fleet (DISCONNECT to the gateway); the counts just before stopping and after. */
   async stop(): Promise<{ readonly before: FleetSnapshot; readonly after: FleetSnapshot }> {
-    const before = this.snapshot()
+    const before = await this.refresh()
     const finals = await Promise.all(this.list.map((f) => f.fleet.stop()))
     return { before, after: mergeSnapshots(finals) }
   }

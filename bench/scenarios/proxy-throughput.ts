@@ -17,7 +17,7 @@ import { buildDigestAuthorization, computeDigestResponse, parseDigestChallenge }
 import { buildWsmanRequest, toResourceUri } from '../../protocol/wsman/index.js'
 import type { ResolvedTarget } from '../../conformance/target.js'
 import { WSMAN_PORT } from '../../simulator/device/services.js'
-import { BULK_PORT, download, serveBulk, upload, type BulkResult } from '../lab/bulk.js'
+import { BULK_PORT, BULK_SERVICE_MODULE, download, serveBulk, upload, type BulkResult } from '../lab/bulk.js'
 import { bump, connectTunnel, errorKey, httpProxyOf } from '../lab/consoles.js'
 import { BenchFleets, failuresOf, type BenchFleet } from '../lab/fleet.js'
 import { RunMonitor } from '../lab/monitor.js'
@@ -136,13 +136,15 @@ async function runProxyThroughput(run: ScenarioRun): Promise<ScenarioOutcome> {
   let wsmanBefore = 0
   let wsmanAfter = 0
   try {
-    const probe = await fleets.add({ name: 'probe', devices: probeCount, services: true, extraServices: new Map([[BULK_PORT, serveBulk]]) })
+    // The answering devices run in simulator worker processes (full runs), so autocannon and the
+    // consoles have this process to themselves; quick runs (--workers 0) keep them here.
+    const probe = await fleets.add({ name: 'probe', devices: probeCount, services: true, workers: workersFor(params, probeCount), extraServices: new Map([[BULK_PORT, serveBulk]]), extraServiceModules: [BULK_SERVICE_MODULE] })
     if (devices > probeCount) await fleets.add({ name: 'bulk', devices: devices - probeCount, workers: workersFor(params, devices - probeCount), rampPerSecond: params.quick ? 0 : 1000 })
     if ((await waitUntil(() => fleets.connected() === devices, 60_000 + devices * 20, signal, 200)) === 'timeout') {
       throw new ScenarioError(`only ${fleets.connected()} of ${devices} devices connected (failures: ${JSON.stringify(failuresOf(fleets.snapshot()))})`)
     }
     const requests = await wsmanRequests(gateway.target, probe, signal)
-    wsmanBefore = probe.fleet.snapshot().services.wsmanRequests
+    wsmanBefore = (await probe.fleet.refresh()).services.wsmanRequests
     await monitor.sampleNow()
     const fromMs = Date.now()
     const benchCpu = process.cpuUsage()
@@ -150,17 +152,19 @@ async function runProxyThroughput(run: ScenarioRun): Promise<ScenarioOutcome> {
     await monitor.sampleNow()
     const used = process.cpuUsage(benchCpu)
     cpu = { gatewaySeconds: monitor.cpuSecondsBetween(fromMs - 1, Date.now()), benchPercent: ((used.user + used.system) / 1e3 / (Date.now() - fromMs)) * 100 }
-    wsmanAfter = probe.fleet.snapshot().services.wsmanRequests
+    wsmanAfter = (await probe.fleet.refresh()).services.wsmanRequests
     if (!signal.aborted) bulk = await bulkPhase(gateway.target, probe, tunnels, bulkBytes, signal)
   } finally {
     await fleets.stop()
   }
   const series = await monitor.stop()
-  return report({ devices, probeCount, seconds, connections, tunnels, bulkBytes, ac, bulk, cpu, deviceAnswers: wsmanAfter - wsmanBefore, series })
+  return report({ devices, workers: workersFor(params, probeCount), probeCount, seconds, connections, tunnels, bulkBytes, ac, bulk, cpu, deviceAnswers: wsmanAfter - wsmanBefore, series })
 }
 
 interface Measured {
   readonly devices: number
+  /** Worker processes of the answering fleet (0: the bench process). */
+  readonly workers: number
   readonly probeCount: number
   readonly seconds: number
   readonly connections: number
@@ -185,7 +189,7 @@ function report(m: Measured): ScenarioOutcome {
   const hashFailures = bulk === null ? 0 : [...bulk.down, ...bulk.up].filter((r) => !r.hashOk).length
   const completed = ac === null ? null : ac['2xx']
   return {
-    parameters: parameters({ devices: m.devices, wsmanDevices: m.probeCount, seconds: m.seconds, connections: m.connections, tunnels: m.tunnels, bulkBytesPerTunnel: m.bulkBytes, request: 'WS-MAN Get AMT_GeneralSettings with Digest, absolute form' }),
+    parameters: parameters({ devices: m.devices, wsmanDevices: m.probeCount, simulatorWorkers: m.workers, seconds: m.seconds, connections: m.connections, tunnels: m.tunnels, bulkBytesPerTunnel: m.bulkBytes, request: 'WS-MAN Get AMT_GeneralSettings with Digest, absolute form' }),
     results: {
       proxyThroughput: {
         wsmanFailed: integrityMetric(wsmanFailed, 'WS-MAN requests not answered 2xx (errors, timeouts included)'),
@@ -195,7 +199,7 @@ function report(m: Measured): ScenarioOutcome {
         wsmanLatencyP99Ms: metric(ac === null ? null : ac.latency.p99, 'ms'),
         wsmanCompleted: metric(completed, 'count'),
         gatewayCpuMsPerRequest: cpuMetric(m.cpu?.gatewaySeconds == null || !completed ? null : (m.cpu.gatewaySeconds * 1000) / completed, 'ms', m.cpu?.gatewaySeconds ?? null, 'gateway CPU per WS-MAN request (user + system)'),
-        benchCpuPercent: metric(m.cpu?.benchPercent ?? null, '%', undefined, undefined, 'CPU of the bench process (autocannon and the devices answering) while driving'),
+        benchCpuPercent: metric(m.cpu?.benchPercent ?? null, '%', undefined, undefined, m.workers === 0 ? 'CPU of the bench process (autocannon and the devices answering) while driving' : 'CPU of the bench process (autocannon; the devices answer in simulator workers) while driving'),
         deviceAnswers: metric(m.deviceAnswers, 'count', undefined, undefined, 'WS-MAN requests the devices answered'),
         connectDownloadMBps: metric(bulk === null ? null : mbps(bulk.down, bulk.downSeconds), 'MB/s', 'higher', THROUGHPUT_TOLERANCE_PCT, `device → console, ${m.tunnels} CONNECT tunnels`),
         connectUploadMBps: metric(bulk === null ? null : mbps(bulk.up, bulk.upSeconds), 'MB/s', 'higher', THROUGHPUT_TOLERANCE_PCT, `console → device, ${m.tunnels} CONNECT tunnels`),

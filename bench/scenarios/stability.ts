@@ -14,7 +14,7 @@ import { RunMonitor } from '../lab/monitor.js'
 import { SolSessions, type SolTotals } from '../lab/sol-sessions.js'
 import { ScenarioError, sleep, waitUntil } from '../lab/wait.js'
 import type { ProcSample } from '../proc-sampler.js'
-import { cpuMetric, integrityMetric, latencyMetrics, metric, parameters, sized, type Scenario, type ScenarioOutcome, type ScenarioRun } from './types.js'
+import { cpuMetric, integrityMetric, latencyMetrics, metric, parameters, sized, workersFor, type Scenario, type ScenarioOutcome, type ScenarioRun } from './types.js'
 
 /** SOL output per device: 9,600 baud of console text is ~1,200 bytes a second. */
 const SOL_BYTES_PER_SECOND = 1200
@@ -44,19 +44,25 @@ async function runStability(run: ScenarioRun): Promise<ScenarioOutcome> {
   const startedAt = new Date()
   monitor.start()
   let window: Window | null = null
+  let benchCpuPercent: number | null = null
   let totals: SolTotals | null = null
   let fleetsStopped: Awaited<ReturnType<BenchFleets['stop']>> | null = null
   try {
-    const fleet = await fleets.add({ name: 'sol', devices, services: true, rampPerSecond: params.quick ? 0 : 500, solStreamBytesPerSecond: SOL_BYTES_PER_SECOND })
+    // The streaming devices run in simulator worker processes (full runs), so the consoles
+    // verifying every stream have this process to themselves; quick runs (--workers 0) keep them here.
+    const fleet = await fleets.add({ name: 'sol', devices, services: true, workers: workersFor(params, devices), rampPerSecond: params.quick ? 0 : 500, solStreamBytesPerSecond: SOL_BYTES_PER_SECOND })
     const connect = await waitUntil(() => fleets.connected() === devices, 30_000 + devices * 60, signal)
     if (connect === 'timeout') throw new ScenarioError(`only ${fleets.connected()} of ${devices} devices connected (failures: ${JSON.stringify(failuresOf(fleets.snapshot()))})`)
     const hostnames = Array.from({ length: devices }, (_, i) => fleet.hostname(i))
     await sessions.open(gateway.target, hostnames, (seconds + 120) * 1000, 50, signal)
     await monitor.sampleNow()
     const fromMs = Date.now()
+    const cpuBefore = process.cpuUsage()
     await sleep(seconds * 1000, signal)
     await monitor.sampleNow()
+    const used = process.cpuUsage(cpuBefore)
     window = { fromMs, toMs: Date.now() }
+    benchCpuPercent = ((used.user + used.system) / 1e3 / (window.toMs - fromMs)) * 100
     totals = sessions.totals()
     await sessions.endAll(50)
   } finally {
@@ -65,11 +71,14 @@ async function runStability(run: ScenarioRun): Promise<ScenarioOutcome> {
   const series = await monitor.stop()
   const before = fleetsStopped.before
   const stats = await logStatsTable(gateway.logPath, startedAt, new Date())
-  return report({ devices, seconds, warmUpSeconds, window, totals: totals ?? sessions.totals(), monitor, disconnects: unexpectedDisconnects(before), connectFailures: totalFailures(before), series, stats, sessions })
+  return report({ devices, workers: workersFor(params, devices), benchCpuPercent, seconds, warmUpSeconds, window, totals: totals ?? sessions.totals(), monitor, disconnects: unexpectedDisconnects(before), connectFailures: totalFailures(before), series, stats, sessions })
 }
 
 interface Measured {
   readonly devices: number
+  /** Simulator worker processes of the streaming fleet (0: the bench process). */
+  readonly workers: number
+  readonly benchCpuPercent: number | null
   readonly seconds: number
   readonly warmUpSeconds: number
   readonly window: Window | null
@@ -131,6 +140,7 @@ function report(m: Measured): ScenarioOutcome {
       rssGrowthAfterWarmUpMB: metric(mb(proc?.rssGrowthAfterWarmUpBytes), 'MB', undefined, undefined, `gateway RSS at the end minus after ${m.warmUpSeconds} s of streaming`),
       rssPeakGrowthAfterWarmUpMB: metric(w === null ? null : mb(rssPeakGrowthBytes(streamed, w.fromMs + m.warmUpSeconds * 1000)), 'MB', undefined, undefined, 'highest RSS of the last quarter minus the highest of the first, after warm-up'),
       fdsMax: metric(proc?.fdsMax ?? null, 'count'),
+      benchCpuPercent: metric(m.benchCpuPercent, '%', undefined, undefined, m.workers === 0 ? 'CPU of the bench process (consoles and the streaming devices) while streaming' : 'CPU of the bench process (consoles; the devices stream from simulator workers) while streaming'),
       logKB: metric(logTotal === null ? null : logTotal / 1000, 'KB', undefined, undefined, 'gateway log bytes, whole run'),
       logKBPer48h: metric(log48h, 'KB', undefined, undefined, 'gateway log bytes over 48 h (connect + streaming rate × 48 h)'),
       ...latencyMetrics('solOpen', m.sessions.openTimes),
@@ -145,7 +155,7 @@ function report(m: Measured): ScenarioOutcome {
     vendorFigure('log I/O over 48 h', log48h, v.logKB, 'KB', 'lower'),
   ]
   return {
-    parameters: parameters({ devices: m.devices, seconds: m.seconds, warmUpSeconds: m.warmUpSeconds, solBytesPerSecondPerDevice: SOL_BYTES_PER_SECOND, transport: 'APF over TLS; consoles via SOCKS5' }),
+    parameters: parameters({ devices: m.devices, simulatorWorkers: m.workers, seconds: m.seconds, warmUpSeconds: m.warmUpSeconds, solBytesPerSecondPerDevice: SOL_BYTES_PER_SECOND, transport: 'APF over TLS; consoles via SOCKS5' }),
     results,
     vendor,
     series: m.series,
