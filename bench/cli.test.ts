@@ -1,17 +1,5 @@
-import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { main } from '../cli/main.js'
-
-async function ciralab(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: string[] = []
-  const err: string[] = []
-  stdout.on('data', (d: Buffer) => out.push(d.toString()))
-  stderr.on('data', (d: Buffer) => err.push(d.toString()))
-  const status = await main(argv, {}, { stdout, stderr })
-  return { status, out: out.join(''), err: err.join('') }
-}
+import { ciralab } from '../cli/test-support/run-cli.js'
 
 describe('ciralab bench', () => {
   it('--help lists every scenario with what it measures', async () => {

@@ -1,49 +1,39 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { formatHelp, integerOption, parseCommand, type CommandSpec } from './args.js'
-import { main, packageVersion } from './main.js'
-
-function capture() {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: string[] = []
-  const err: string[] = []
-  stdout.on('data', (d: Buffer) => out.push(d.toString()))
-  stderr.on('data', (d: Buffer) => err.push(d.toString()))
-  return { io: { stdout, stderr }, out, err }
-}
+import { packageVersion } from './main.js'
+import { runCli } from './test-support/run-cli.js'
 
 describe('ciralab main', () => {
   it('prints help listing the commands', async () => {
-    const c = capture()
-    expect(await main(['--help'], {}, c.io)).toBe(0)
-    expect(c.out.join('')).toMatch(/Commands:\n {2}bench/)
+    const c = await runCli(['--help'])
+    expect(c.status).toBe(0)
+    expect(c.out).toMatch(/Commands:\n {2}bench/)
   })
 
   it('prints the package version', async () => {
-    const c = capture()
-    expect(await main(['--version'], {}, c.io)).toBe(0)
-    expect(c.out.join('')).toBe(`ciralab ${packageVersion()}\n`)
+    const c = await runCli(['--version'])
+    expect(c.status).toBe(0)
+    expect(c.out).toBe(`ciralab ${packageVersion()}\n`)
     expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/)
   })
 
   it('names an unknown command and exits 2', async () => {
-    const c = capture()
-    expect(await main(['frobnicate'], {}, c.io)).toBe(2)
-    expect(c.err.join('')).toMatch(/unknown command 'frobnicate'/)
+    const c = await runCli(['frobnicate'])
+    expect(c.status).toBe(2)
+    expect(c.err).toMatch(/unknown command 'frobnicate'/)
   })
 
   it('turns a bad option into one line and exit status 2', async () => {
-    const c = capture()
-    expect(await main(['bench', 'codec', '--seconds', 'lots'], {}, c.io)).toBe(2)
-    expect(c.err.join('')).toBe("ciralab bench: --seconds must be a whole number from 1 to 3600, got 'lots'\n")
+    const c = await runCli(['bench', 'codec', '--seconds', 'lots'])
+    expect(c.status).toBe(2)
+    expect(c.err).toBe("ciralab bench: --seconds must be a whole number from 1 to 3600, got 'lots'\n")
   })
 
   it('rejects an unknown scenario with the list of scenarios', async () => {
-    const c = capture()
-    expect(await main(['bench', 'nope'], {}, c.io)).toBe(2)
-    expect(c.err.join('')).toMatch(/unknown scenario 'nope' \(scenarios: [a-z, -]*codec/)
+    const c = await runCli(['bench', 'nope'])
+    expect(c.status).toBe(2)
+    expect(c.err).toMatch(/unknown scenario 'nope' \(scenarios: [a-z, -]*codec/)
   })
 
   it('runs the compiled command from bin/ when dist/ is built', () => {

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../cli/main.js'
 import { MessageType as M } from '../protocol/apf/index.js'
 import type { LogStats } from '../reports/stats.js'
 import type { Gateway } from './gateway.js'
@@ -17,6 +16,7 @@ import { runGateway } from './main.js'
 import { TestDevice } from './test-support/apf-device.js'
 import { eventually, TEST_PASSWORD, TEST_USER } from './test-support/gateway.js'
 import { socksConnect, SocksReplyError } from './test-support/socks-client.js'
+import { ciralab } from '../cli/test-support/run-cli.js'
 
 const MAX_BYTES = 2048
 const DEVICES = 6
@@ -25,14 +25,6 @@ const uuidOf = (i: number) => `4c4c4544-004b-4210-8033-b6c04f50${String(4600 + i
 let dir: string
 let stats: LogStats
 let text: string
-
-async function ciralab(...argv: string[]): Promise<{ status: number; out: string }> {
-  const stdout = new PassThrough()
-  let out = ''
-  stdout.on('data', (d: Buffer) => (out += d.toString()))
-  const status = await main(argv, {}, { stdout, stderr: new PassThrough() })
-  return { status, out }
-}
 
 /** A console through SOCKS5 to the device, carried on a channel the device accepts, then closed. */
 async function consoleRoundTrip(socksPort: number, device: TestDevice, uuid: string): Promise<void> {

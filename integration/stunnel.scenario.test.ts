@@ -20,7 +20,6 @@ import { PassThrough, Writable } from 'node:stream'
 import { connect as tlsConnect } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../cli/main.js'
 import { WsmanClient } from '../consoles/wsman-client.js'
 import { createDevice, WSMAN_PORT, type SingleDevice } from '../simulator/index.js'
 import { serveWsman } from '../simulator/services/wsman/index.js'
@@ -29,6 +28,7 @@ import type { Gateway } from '../gateway/gateway.js'
 import { runGateway } from '../gateway/main.js'
 import { eventually } from '../gateway/test-support/gateway.js'
 import { rewriteStunnelConf } from '../gateway/deploy/test-support/ini.js'
+import { ciralab } from '../cli/test-support/run-cli.js'
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..', 'gateway', 'deploy')
 const FQDN = 'gateway.ciralab.test'
@@ -43,17 +43,6 @@ let gateway: Gateway
 let stopGateway: () => Promise<number>
 let single: SingleDevice | null = null
 let gatewayLog = ''
-
-async function ciralab(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d: Buffer) => (out += d.toString()))
-  stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const status = await main(argv, {}, { stdout, stderr })
-  return { status, out, err }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -2,23 +2,11 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import forge from 'node-forge'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../cli/main.js'
 import { createRootCa, generateRsaKeyPem, issueServerCertificate } from './certificates.js'
 import { checkCertificateSet } from './check.js'
-
-async function ciralab(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d: Buffer) => (out += d.toString()))
-  stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const status = await main(argv, {}, { stdout, stderr })
-  return { status, out, err }
-}
+import { ciralab } from '../cli/test-support/run-cli.js'
 
 const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8' })
 

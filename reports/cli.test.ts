@@ -1,25 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
-import { main } from '../cli/main.js'
 import { sampleReport } from './test-support/sample.js'
 import { writeReport } from './write.js'
+import { ciralab } from '../cli/test-support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ciralab-report-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-async function ciralab(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: string[] = []
-  const err: string[] = []
-  stdout.on('data', (d: Buffer) => out.push(d.toString()))
-  stderr.on('data', (d: Buffer) => err.push(d.toString()))
-  const status = await main(argv, {}, { stdout, stderr })
-  return { status, out: out.join(''), err: err.join('') }
-}
 
 function file(name: string, content: unknown): string {
   const path = join(dir, name)

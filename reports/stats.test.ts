@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
-import { main } from '../cli/main.js'
 import { collectStats, listLogFiles, type LogStats } from './stats.js'
+import { ciralab } from '../cli/test-support/run-cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ciralab-stats-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -44,17 +43,6 @@ function writeLogs(folder: string): string {
 }
 
 const logFile = writeLogs(join(dir, 'logs'))
-
-async function ciralab(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: string[] = []
-  const err: string[] = []
-  stdout.on('data', (d: Buffer) => out.push(d.toString()))
-  stderr.on('data', (d: Buffer) => err.push(d.toString()))
-  const status = await main(argv, {}, { stdout, stderr })
-  return { status, out: out.join(''), err: err.join('') }
-}
 
 describe('log statistics', () => {
   it('finds the rotated files, oldest first, from the live file or the folder', async () => {

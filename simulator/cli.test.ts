@@ -1,26 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
-import { main } from '../cli/main.js'
 import { loopbackPki } from '../pki/fixtures.js'
 import { MiniGateway } from './test-support/mini-gateway.js'
+import { runCli } from '../cli/test-support/run-cli.js'
 
-function capture() {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: string[] = []
-  const err: string[] = []
-  stdout.on('data', (d: Buffer) => out.push(d.toString()))
-  stderr.on('data', (d: Buffer) => err.push(d.toString()))
-  return { io: { stdout, stderr }, out: () => out.join(''), err: () => err.join('') }
-}
-
-async function simulate(...args: string[]) {
-  const c = capture()
-  const status = await main(['simulate', ...args], {}, c.io)
-  return { status, out: c.out(), err: c.err() }
+function simulate(...args: string[]) {
+  return runCli(['simulate', ...args])
 }
 
 const gateways: MiniGateway[] = []
