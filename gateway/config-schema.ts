@@ -91,6 +91,7 @@ export const SETTINGS = {
   instanceId: setting(parseInstanceId, null as string | null, 'this instance in the shared presence (default: host name and pid)', 'instance-id', 'NAME'),
   internalListen: setting(parseListen, null, 'where other instances reach this one\'s devices (default: 127.0.0.1, any port)', 'internal-listen', 'ADDR'),
   processes: setting(integerIn(1, 64), 1, 'gateway processes on this machine sharing the ports', 'processes', 'N'),
+  clusterSecretFile: setting(parseOptionalString, null as string | null, 'file with the secret instances seal hops with (32+ characters: openssl rand -hex 32)', 'cluster-secret-file', 'FILE'),
   presenceTtlMs: setting(integerIn(500, 3_600_000), 90_000, 'a shared presence entry expires this long after its last refresh'),
 } as const
 

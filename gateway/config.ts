@@ -256,7 +256,7 @@ function assemble(get: <K extends SettingKey>(key: K) => SettingValue<K>): Gatew
     },
     console: { allowedPorts: get('console.allowedPorts'), auth: get('console.auth'), openTimeoutMs: get('console.openTimeoutMs'), addressMap: get('console.addressMap') },
     api: { token: get('api.token'), webhooks: get('api.webhooks'), webhookRetries: get('api.webhookRetries'), webhookQueueSize: get('api.webhookQueueSize') },
-    cluster: { redis: get('redis'), instanceId: get('instanceId'), internalListen: get('internalListen'), processes: get('processes'), presenceTtlMs: get('presenceTtlMs') },
+    cluster: { redis: get('redis'), instanceId: get('instanceId'), internalListen: get('internalListen'), processes: get('processes'), presenceTtlMs: get('presenceTtlMs'), secretFile: get('clusterSecretFile') },
   }
 }
 

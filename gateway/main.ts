@@ -105,7 +105,7 @@ function superviseProcesses(config: GatewayConfig, io: GatewayProcessIo, output:
 
 async function runLogged(config: GatewayConfig, io: GatewayProcessIo, output: LogOutput, logger: Logger): Promise<number> {
   const consoles = io.consoles ?? { http: createHttpProxy, socks: createSocksProxy }
-  const cluster = createGatewayCluster(config, { env: io.env, hostname: hostname(), pid: process.pid, ipc: workerIpcPort() })
+  const cluster = createGatewayCluster(config, { env: io.env, hostname: hostname(), pid: process.pid, ipc: workerIpcPort(), readFile: io.readFile })
   const gateway = new Gateway({ config, logger, tls: tlsMaterial(config, io, logger), consoles, cluster })
   let bound: BoundListeners
   try {

@@ -45,6 +45,17 @@ describe('start-up safety review', () => {
     expect(ids(review({}).refused)).toEqual(['no-device-credentials'])
   })
 
+  it('refuses a public internal listener in a Redis cluster without a cluster secret', () => {
+    const clustered = { ...CREDENTIALS, redis: 'redis://127.0.0.1:6390', 'internal-listen': '10.0.0.5:7800' }
+    const r = review(clustered)
+    expect(ids(r.refused)).toEqual(['cluster-without-secret'])
+    expect(r.refused[0]).toMatchObject({ setting: 'internalListen', problem: expect.stringContaining('10.0.0.5:7800 without a cluster secret') })
+    expect(review({ ...clustered, 'cluster-secret-file': '/etc/ciralab/cluster.secret' }).refused).toEqual([])
+    expect(review({ ...clustered, 'internal-listen': '127.0.0.1:7800' }).refused).toEqual([])
+    // --processes alone: the primary hands its workers a fresh secret, so nothing to refuse.
+    expect(review({ ...CREDENTIALS, processes: 2, 'internal-listen': '10.0.0.5:7800' }).refused).toEqual([])
+  })
+
   it('lets the operator accept a named risk, which then becomes a warning', () => {
     const r = review({ ...CREDENTIALS, 'device-plain-listen': '0.0.0.0:16982', 'http-listen': '0.0.0.0:8080', 'allow-unsafe': 'plain-device-public' })
     expect(ids(r.refused)).toEqual(['console-without-auth'])

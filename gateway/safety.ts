@@ -14,7 +14,7 @@ import { CiralabError, ErrorCode } from '../protocol/errors.js'
 import type { GatewayConfig, ListenAddress } from './config.js'
 
 /** Refusals an operator may override, one id per risk. */
-export const UNSAFE_SETTINGS = ['console-without-auth', 'api-without-token', 'plain-device-public', 'legacy-tls-public', 'no-device-credentials'] as const
+export const UNSAFE_SETTINGS = ['console-without-auth', 'api-without-token', 'plain-device-public', 'legacy-tls-public', 'no-device-credentials', 'cluster-without-secret'] as const
 export type UnsafeSettingId = (typeof UNSAFE_SETTINGS)[number]
 
 export type SafetyWarningId = 'running-as-root' | 'clear-text-password' | 'api-token-in-clear' | 'webhook-in-clear'
@@ -78,6 +78,15 @@ function openListeners(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] 
         fix: 'set console.auth (--proxy-auth USER:PASSWORD) or bind it to 127.0.0.1',
       })
     }
+  }
+  const cluster = config.cluster
+  if (cluster.redis !== null && isPublic(cluster.internalListen) && cluster.secretFile === null) {
+    found.push({
+      id: 'cluster-without-secret',
+      setting: 'internalListen',
+      problem: `the internal listener for other instances listens on ${showAddress(cluster.internalListen)} without a cluster secret: anyone who reaches it can open channels to this instance's devices`,
+      fix: 'give every instance the same clusterSecretFile (--cluster-secret-file FILE, made with openssl rand -hex 32) or bind it to 127.0.0.1',
+    })
   }
   if (isPublic(listen.api) && config.api.token === null) {
     found.push({

@@ -3,10 +3,11 @@
  * a simulated fleet spread over them (each device's alternative gateway is the next
  * instance), and consoles entering through every instance. Real processes because the
  * scenario kills one outright (SIGKILL: no goodbye to Redis), which no in-process gateway can
- * play honestly.
+ * play honestly. The instances seal their hops with a shared cluster secret; an instance with
+ * another secret joins the same Redis and is refused.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -114,12 +115,12 @@ const viaConnect = (gw: GatewayProcess, device: SimulatedDevice) =>
 const viaSocks = (gw: GatewayProcess, device: SimulatedDevice) =>
   realmVia(() => connectViaSocks({ proxyHost: '127.0.0.1', proxyPort: gw.port('socks'), host: device.identity.fqdn, port: WSMAN_PORT }), `SOCKS5 via ${gw.listeners['socks'] ?? ''}`)
 
-function startInstance(i: number): Promise<GatewayProcess> {
+function startInstance(i: number | string, secretFile = join(dir, 'cluster.secret')): Promise<GatewayProcess> {
   const listen = (name: string) => [`--${name}`, '127.0.0.1:0']
   return startGatewayProcess(
     [
       ...listen('device-plain-listen'), '--device-tls-listen', 'off', ...listen('http-listen'), ...listen('socks-listen'), ...listen('api-listen'),
-      ...listen('internal-listen'), '--redis', redis.url, '--instance-id', `gw${i}`,
+      ...listen('internal-listen'), '--redis', redis.url, '--instance-id', `gw${i}`, '--cluster-secret-file', secretFile,
       '--user', DEVICE_LOGIN.username, '--password', DEVICE_LOGIN.password, '--data-dir', dir, '--drain-ms', '200',
     ],
     { CIRALAB_PRESENCE_TTL_MS: String(TTL_MS) },
@@ -131,7 +132,8 @@ beforeAll(async () => {
   probe = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
   probe.on('error', () => undefined)
   dir = mkdtempSync(join(tmpdir(), 'ciralab-cluster-'))
-  gateways.push(...(await Promise.all([0, 1, 2].map(startInstance))))
+  writeFileSync(join(dir, 'cluster.secret'), `${'5ec2e7'.repeat(11)}\n`, { mode: 0o600 })
+  gateways.push(...(await Promise.all([0, 1, 2].map((i) => startInstance(i)))))
   for (let k = 0; k < 3; k++) {
     const endpoint = (i: number) => ({ host: '127.0.0.1', port: (gateways[i] as GatewayProcess).port('devicePlain') })
     const fleet = createFleet({
@@ -201,6 +203,23 @@ describe('three gateway instances sharing presence through Redis', () => {
     }
     expect(gateways.reduce((n, gw) => n + gw.events('console-opened').length, 0)).toBeGreaterThanOrEqual(3 * (3 * PER_INSTANCE + 6))
   }, 60_000)
+
+  it('refuses hops from an instance that does not hold the cluster secret', async () => {
+    writeFileSync(join(dir, 'intruder.secret'), 'not the secret the cluster was given, but long enough', { mode: 0o600 })
+    const intruder = await startInstance('-intruder', join(dir, 'intruder.secret'))
+    try {
+      const held = fleets[0]?.device(2) as SimulatedDevice
+      await waitFor(async () => (await devicesAt(intruder)).some((d) => d.uuid === held.identity.uuid), 20_000, 'the intruder to see the fleet')
+      const before = gateways[0]?.events('cluster-hop-unauthenticated').length ?? 0
+      await expect(connectViaSocks({ proxyHost: '127.0.0.1', proxyPort: intruder.port('socks'), host: held.identity.fqdn, port: WSMAN_PORT })).rejects.toThrow()
+      await eventually(() => (gateways[0]?.events('cluster-hop-unauthenticated').length ?? 0) > before, 5000, 'gw0 to log the refused hop')
+      expect(gateways[0]?.events('cluster-hop-unauthenticated').at(-1)).toMatchObject({ verdict: 'forged', deviceId: held.identity.uuid })
+      // The cluster's own instances still reach it.
+      expect(await viaSocks(gateways[1] as GatewayProcess, held)).toBe(held.identity.digestRealm)
+    } finally {
+      await intruder.stop('SIGTERM', 8000)
+    }
+  }, 40_000)
 
   it('lets the newest session of a UUID win across instances: the old instance ends its own when Redis tells it', async () => {
     const first = await TestDevice.connectPlain((gateways[0] as GatewayProcess).port('devicePlain'))

@@ -113,7 +113,9 @@ async function runCluster(run: ScenarioRun): Promise<ScenarioOutcome> {
 
 async function startInstance(i: number, redisUrl: string, dir: string): Promise<Instance> {
   const config = join(dir, `gw${i}.json`)
-  writeFileSync(config, JSON.stringify({ devices: { failureLimit: 1_000_000 } }))
+  // Hops sealed as in production: every instance holds the same cluster secret.
+  writeFileSync(config, JSON.stringify({ devices: { failureLimit: 1_000_000 }, clusterSecretFile: join(dir, 'cluster.secret') }))
+  writeFileSync(join(dir, 'cluster.secret'), 'bench-cluster-secret-'.repeat(3), { mode: 0o600 })
   const any = '127.0.0.1:0'
   const command = ciralabCommand([
     'gateway', '--device-plain-listen', any, '--device-tls-listen', 'off', '--http-listen', any, '--socks-listen', any, '--api-listen', any,

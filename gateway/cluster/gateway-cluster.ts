@@ -12,6 +12,7 @@ import type { ConnectedDevice } from '../console/directory.js'
 import type { DeviceConnection } from '../device/connection.js'
 import type { Presence } from '../presence.js'
 import type { GatewayStats } from '../stats.js'
+import { DEFAULT_HOP_MAX_NONCES, DEFAULT_HOP_WINDOW_MS, HopGuard } from './hop-guard.js'
 import { HopServer } from './hop-server.js'
 import { ClusterNode } from './node.js'
 import { RemoteDevice } from './remote-device.js'
@@ -50,9 +51,13 @@ export interface GatewayClusterOptions {
   readonly internalListen: ListenAddress
   readonly store: PresenceStore
   readonly ttlMs: number
+  /** The cluster secret hops are sealed with; null: none (loopback only, see safety.ts). */
+  readonly secret: Buffer | null
   /** How long start() waits for the store before going on without it. */
   readonly storeWaitMs?: number
 }
+
+const NO_KEY = Buffer.alloc(0)
 
 export class GatewayCluster {
   readonly instanceId: string
@@ -67,6 +72,10 @@ export class GatewayCluster {
     this.instanceId = options.instanceId
   }
 
+  private get hopKey(): Buffer {
+    return this.options.secret ?? NO_KEY
+  }
+
   /** The node, once started (tests and the bench read its counters and view). */
   get clusterNode(): ClusterNode<DeviceConnection> | null {
     return this.node
@@ -77,7 +86,9 @@ export class GatewayCluster {
     this.openTimeoutMs = host.openTimeoutMs
     this.logger = host.logger
     const presence = host.presence
-    this.hop = new HopServer({ lookup: (uuid) => presence.lookup(uuid), openTimeoutMs: host.openTimeoutMs, logger: host.logger })
+    const secret = this.options.secret
+    const guard = new HopGuard({ requireSeal: secret !== null, windowMs: DEFAULT_HOP_WINDOW_MS, maxNonces: DEFAULT_HOP_MAX_NONCES })
+    this.hop = new HopServer({ lookup: (uuid) => presence.lookup(uuid), openTimeoutMs: host.openTimeoutMs, logger: host.logger, key: this.hopKey, guard })
     const internal = formatHostPort(await this.hop.listen(this.options.internalListen, host.backlog))
     this.node = new ClusterNode({
       instanceId: this.options.instanceId,
@@ -103,7 +114,7 @@ export class GatewayCluster {
   /** A device another instance holds, for the console side. */
   lookup(name: string): ConnectedDevice | undefined {
     const entry = this.node?.view.lookup(name)
-    return entry === undefined ? undefined : new RemoteDevice(entry, { openTimeoutMs: this.openTimeoutMs + 1000 })
+    return entry === undefined ? undefined : new RemoteDevice(entry, { openTimeoutMs: this.openTimeoutMs + 1000, key: this.hopKey })
   }
 
   listRemote(): RemoteDeviceSnapshot[] {

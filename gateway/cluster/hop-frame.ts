@@ -4,18 +4,30 @@
  * and B answers with one reply frame; after an `open` reply the connection carries the channel's
  * bytes both ways, raw, until either side closes. Pure functions over Buffer: no sockets here.
  *
+ * The request is sealed with the cluster's shared secret (HMAC-SHA256 over the whole frame, with
+ * the time it was sent and a random nonce inside), so only an instance that holds the secret can
+ * open channels through another; the receiver checks the time and remembers nonces, so a frame
+ * seen on the wire cannot be replayed (hop-guard.ts). Without a secret the key is empty and the
+ * seal proves nothing: the safety review allows that on loopback only.
+ *
  * Decoding has three outcomes, kept apart: more bytes needed, a frame (with its byte length, so
  * the caller keeps what follows it), or a typed error. A short buffer is never an error.
  */
 
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { CiralabError, ErrorCode } from '../../protocol/errors.js'
 
 /** First byte of both frames, so a stray client (an HTTP request, a TLS hello) fails at once. */
 export const HOP_MAGIC = 0xc7
-export const HOP_VERSION = 1
+/** 2: sealed requests (1 had no seal; an instance of version 1 is refused with a clear error). */
+export const HOP_VERSION = 2
 /** UUID text is 36 bytes; an address is at most 45 (IPv6 with an IPv4 tail). */
 export const HOP_MAX_NAME = 64
 export const HOP_MAX_MESSAGE = 512
+export const HOP_NONCE_BYTES = 16
+const TAG_BYTES = 32
+/** Sent-at time (u64 ms), nonce and tag after the named fields. */
+const SEAL_BYTES = 8 + HOP_NONCE_BYTES + TAG_BYTES
 
 export interface HopRequest {
   /** The device, by its UUID (what presence entries carry). */
@@ -24,6 +36,10 @@ export interface HopRequest {
   /** The console's address and port, the channel's originator on the device. */
   readonly originAddress: string
   readonly originPort: number
+  /** When the sender sealed it (Unix ms): the receiver refuses frames outside its clock window. */
+  readonly sentAtMs: number
+  /** 16 random bytes, hex: the receiver refuses a nonce it has seen. */
+  readonly nonce: string
 }
 
 /** Why a channel was not opened; the same kinds as the console side's ChannelOpenError. */
@@ -73,18 +89,25 @@ function checkPort(port: number, field: string, min: number): void {
 /**
  * Request:
  *   byte    magic 0xC7
- *   byte    version 1
+ *   byte    version 2
  *   uint16  device port (1..65535)
  *   uint16  console (origin) port
- *   byte    uuid length (<= 64), then the UUID text
+ *   byte    uuid length (1..64), then the UUID text
  *   byte    origin address length (<= 64), then the address text
+ *   uint64  sent at, Unix ms
+ *   byte[16] nonce
+ *   byte[32] HMAC-SHA256 under the cluster secret of every byte before it
  */
-export function encodeHopRequest(request: HopRequest): Buffer {
+export function encodeHopRequest(request: HopRequest, key: Buffer): Buffer {
   checkPort(request.port, 'device port', 1)
   checkPort(request.originPort, 'origin port', 0)
+  if (!Number.isSafeInteger(request.sentAtMs) || request.sentAtMs < 0) throw new HopFrameError(ErrorCode.CLUSTER_ERR_HOP_FIELD, `sent-at ${request.sentAtMs} is not a time`)
+  if (!/^[0-9a-f]{32}$/.test(request.nonce)) throw new HopFrameError(ErrorCode.CLUSTER_ERR_HOP_FIELD, `nonce must be ${HOP_NONCE_BYTES} bytes of lower-case hex`)
   const uuid = shortText(request.uuid, HOP_MAX_NAME, 'uuid')
+  if (uuid.length === 0) throw new HopFrameError(ErrorCode.CLUSTER_ERR_HOP_FIELD, 'uuid is empty')
   const address = shortText(request.originAddress, HOP_MAX_NAME, 'origin address')
-  const out = Buffer.allocUnsafe(8 + uuid.length + address.length)
+  const sealAt = 8 + uuid.length + address.length
+  const out = Buffer.allocUnsafe(sealAt + SEAL_BYTES)
   out[0] = HOP_MAGIC
   out[1] = HOP_VERSION
   out.writeUInt16BE(request.port, 2)
@@ -93,10 +116,20 @@ export function encodeHopRequest(request: HopRequest): Buffer {
   uuid.copy(out, 7)
   out[7 + uuid.length] = address.length
   address.copy(out, 8 + uuid.length)
+  out.writeUInt32BE(Math.floor(request.sentAtMs / 2 ** 32), sealAt)
+  out.writeUInt32BE(request.sentAtMs % 2 ** 32, sealAt + 4)
+  out.write(request.nonce, sealAt + 8, 'hex')
+  hopTag(key, out.subarray(0, sealAt + 8 + HOP_NONCE_BYTES)).copy(out, sealAt + 8 + HOP_NONCE_BYTES)
   return out
 }
 
-export function decodeHopRequest(buffer: Buffer): HopDecoded<HopRequest> {
+/** A decoded request, and whether its seal verifies under the key the receiver holds. */
+export interface SealedHopRequest {
+  readonly request: HopRequest
+  readonly authentic: boolean
+}
+
+export function decodeHopRequest(buffer: Buffer, key: Buffer): HopDecoded<SealedHopRequest> {
   const head = checkHead(buffer, 'request')
   if (head !== null) return head
   if (buffer.length < 7) return NEED_MORE
@@ -107,18 +140,24 @@ export function decodeHopRequest(buffer: Buffer): HopDecoded<HopRequest> {
   if (buffer.length < 8 + uuidLength) return NEED_MORE
   const addressLength = buffer[7 + uuidLength] as number
   if (addressLength > HOP_MAX_NAME) return failure(ErrorCode.CLUSTER_ERR_HOP_FIELD, `origin address length ${addressLength}`)
-  const length = 8 + uuidLength + addressLength
+  const sealAt = 8 + uuidLength + addressLength
+  const length = sealAt + SEAL_BYTES
   if (buffer.length < length) return NEED_MORE
-  return {
-    kind: 'frame',
-    length,
-    frame: {
-      uuid: buffer.toString('utf8', 7, 7 + uuidLength),
-      port,
-      originAddress: buffer.toString('utf8', 8 + uuidLength, length),
-      originPort: buffer.readUInt16BE(4),
-    },
+  const tagAt = sealAt + 8 + HOP_NONCE_BYTES
+  const request: HopRequest = {
+    uuid: buffer.toString('utf8', 7, 7 + uuidLength),
+    port,
+    originAddress: buffer.toString('utf8', 8 + uuidLength, sealAt),
+    originPort: buffer.readUInt16BE(4),
+    sentAtMs: buffer.readUInt32BE(sealAt) * 2 ** 32 + buffer.readUInt32BE(sealAt + 4),
+    nonce: buffer.toString('hex', sealAt + 8, tagAt),
   }
+  const authentic = timingSafeEqual(hopTag(key, buffer.subarray(0, tagAt)), buffer.subarray(tagAt, length))
+  return { kind: 'frame', length, frame: { request, authentic } }
+}
+
+function hopTag(key: Buffer, signed: Buffer): Buffer {
+  return createHmac('sha256', key).update(signed).digest()
 }
 
 /**
@@ -171,5 +210,5 @@ function checkHead(buffer: Buffer, what: string): HopDecoded<never> | null {
 }
 
 /** The longest request frame: what a hop server may buffer before the request is complete. */
-export const HOP_MAX_REQUEST = 8 + 2 * HOP_MAX_NAME
+export const HOP_MAX_REQUEST = 8 + 2 * HOP_MAX_NAME + SEAL_BYTES
 export const HOP_MAX_REPLY = 8 + HOP_MAX_MESSAGE

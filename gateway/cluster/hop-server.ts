@@ -3,7 +3,8 @@
  * instance holds. One request frame (hop-frame.ts), then the device's channel is opened exactly
  * as for a local console (same deadline, same failure kinds) and relayed with the same tunnel
  * code, so backpressure reaches both sockets. Only devices held here are served: a hop never
- * hops again, whatever a stale view elsewhere believed.
+ * hops again, whatever a stale view elsewhere believed. A request whose seal, time or nonce does
+ * not pass the guard (hop-guard.ts) is answered `refused` and closed before any lookup.
  */
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
@@ -13,6 +14,7 @@ import { openChannelWithin } from '../console/target.js'
 import { runTunnel, type TunnelTotals } from '../console/tunnel.js'
 import type { ListenAddress } from '../config.js'
 import { decodeHopRequest, encodeHopReply, HOP_MAX_REQUEST, type HopRequest } from './hop-frame.js'
+import type { HopGuard, HopVerdict } from './hop-guard.js'
 
 /** A peer instance sends its request right after connecting; anything slower is not one. */
 const REQUEST_DEADLINE_MS = 5000
@@ -22,6 +24,15 @@ export interface HopServerOptions {
   readonly lookup: (uuid: string) => ConnectedDevice | undefined
   readonly openTimeoutMs: number
   readonly logger: Logger
+  /** The cluster secret (empty: none) the requests are sealed with. */
+  readonly key: Buffer
+  readonly guard: HopGuard
+}
+
+const REFUSAL: Readonly<Record<Exclude<HopVerdict, 'ok'>, string>> = {
+  forged: 'hop request not authenticated: its seal does not match this instance\'s cluster secret',
+  stale: 'hop request not authenticated: sent too long ago, or the instances\' clocks differ',
+  replayed: 'hop request not authenticated: its nonce was seen before (a replayed frame)',
 }
 
 export class HopServer {
@@ -30,6 +41,7 @@ export class HopServer {
   private readonly sockets = new Set<Socket>()
   hopsOpened = 0
   hopsRefused = 0
+  hopsUnauthenticated = 0
 
   constructor(options: HopServerOptions) {
     this.options = options
@@ -68,7 +80,7 @@ export class HopServer {
     const timer = setTimeout(() => socket.destroy(), REQUEST_DEADLINE_MS)
     const onData = (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
-      const decoded = decodeHopRequest(buffered)
+      const decoded = decodeHopRequest(buffered, this.options.key)
       if (decoded.kind === 'need-more') {
         if (buffered.length > HOP_MAX_REQUEST) socket.destroy()
         return
@@ -80,7 +92,9 @@ export class HopServer {
         this.options.logger.warn({ event: 'cluster-hop-malformed', remote: socket.remoteAddress, code: decoded.error.code, err: decoded.error.message }, 'not a hop request')
         return void socket.destroy()
       }
-      this.serve(socket, decoded.frame, buffered.subarray(decoded.length))
+      const verdict = this.options.guard.check(decoded.frame.request, decoded.frame.authentic, Date.now())
+      if (verdict !== 'ok') return this.refuseUnauthenticated(socket, decoded.frame.request, verdict)
+      this.serve(socket, decoded.frame.request, buffered.subarray(decoded.length))
     }
     socket.on('data', onData)
     socket.on('close', () => clearTimeout(timer))
@@ -101,6 +115,12 @@ export class HopServer {
       },
       (error: unknown) => this.refuse(socket, request, error instanceof ChannelOpenError ? error : new ChannelOpenError('disconnected', String(error))),
     )
+  }
+
+  private refuseUnauthenticated(socket: Socket, request: HopRequest, verdict: Exclude<HopVerdict, 'ok'>): void {
+    this.hopsUnauthenticated++
+    this.options.logger.warn({ event: 'cluster-hop-unauthenticated', remote: socket.remoteAddress, deviceId: request.uuid, port: request.port, verdict }, REFUSAL[verdict])
+    socket.end(encodeHopReply({ status: 'refused', reasonCode: null, message: REFUSAL[verdict] }))
   }
 
   private refuse(socket: Socket, request: HopRequest, error: ChannelOpenError): void {

@@ -6,10 +6,11 @@
  * tunnel pauses its side when this connection does not drain, and the other way round.
  */
 
+import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { ChannelOpenError, type ConnectedDevice, type ConsoleOrigin } from '../console/directory.js'
-import { decodeHopReply, encodeHopRequest, HOP_MAX_REPLY } from './hop-frame.js'
+import { decodeHopReply, encodeHopRequest, HOP_MAX_REPLY, HOP_NONCE_BYTES } from './hop-frame.js'
 import type { FleetEntry } from './store.js'
 
 const NO_PORTS: ReadonlySet<number> = new Set()
@@ -17,6 +18,8 @@ const NO_PORTS: ReadonlySet<number> = new Set()
 export interface RemoteDeviceOptions {
   /** Give up on the holder after this long (the console side has its own, shorter deadline). */
   readonly openTimeoutMs: number
+  /** The cluster secret (empty: none) the request is sealed with. */
+  readonly key: Buffer
 }
 
 export class RemoteDevice implements ConnectedDevice {
@@ -44,7 +47,8 @@ export class RemoteDevice implements ConnectedDevice {
   openChannel(port: number, origin: ConsoleOrigin): Promise<Duplex> {
     const target = splitHostPort(this.entry.internal)
     if (target === null) return Promise.reject(new ChannelOpenError('disconnected', `instance ${this.entry.instance} has no usable internal address`))
-    const request = encodeHopRequest({ uuid: this.entry.uuid, port, originAddress: origin.address, originPort: origin.port })
+    const nonce = randomBytes(HOP_NONCE_BYTES).toString('hex')
+    const request = encodeHopRequest({ uuid: this.entry.uuid, port, originAddress: origin.address, originPort: origin.port, sentAtMs: Date.now(), nonce }, this.options.key)
     return new Promise<Duplex>((resolve, reject) => {
       const socket = connect({ host: target.host, port: target.port, noDelay: true })
       let buffered: Buffer = Buffer.alloc(0)

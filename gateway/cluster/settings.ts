@@ -17,6 +17,8 @@ export interface ClusterConfig {
   readonly processes: number
   /** A registered device expires this long after its instance last refreshed it. */
   readonly presenceTtlMs: number
+  /** A file holding the secret every instance seals its hops with; null: none. */
+  readonly secretFile: string | null
 }
 
 const ok = <T>(value: T) => ({ ok: true as const, value })

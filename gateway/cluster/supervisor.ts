@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import type { GatewayConfig } from '../config.js'
 import { IpcPresenceHub, type IpcPort } from './ipc-store.js'
-import { PROCESS_INDEX_ENV } from './setup.js'
+import { PROCESS_INDEX_ENV, workerSecretEnv } from './setup.js'
 
 /** Restart delays for a worker that died: 1 s doubling to this; reset after a minute of uptime. */
 const MAX_RESTART_DELAY_MS = 30_000
@@ -56,9 +56,12 @@ export class Supervisor {
   private killTimer: NodeJS.Timeout | null = null
   /** attach and detach must see the same port object. */
   private readonly ports = new WeakMap<Worker, IpcPort>()
+  /** The same for every worker, restarted ones included, so their hops keep verifying. */
+  private readonly secretEnv: Record<string, string>
 
   constructor(options: SupervisorOptions) {
     this.o = options
+    this.secretEnv = workerSecretEnv(options.config)
     const ttl = options.config.cluster.presenceTtlMs
     this.hub = options.config.cluster.redis === null ? new IpcPresenceHub(Math.max(100, Math.floor(ttl / 3))) : null
     this.slots = Array.from({ length: options.config.cluster.processes }, (_, index) => ({ index, worker: null, listeners: null, startedAt: 0, restartDelayMs: 1000, restartTimer: null }))
@@ -87,7 +90,7 @@ export class Supervisor {
     slot.restartTimer = null
     slot.listeners = null
     slot.startedAt = Date.now()
-    const worker = cluster.fork({ [PROCESS_INDEX_ENV]: String(slot.index), CIRALAB_INSTANCE_ID: this.o.baseInstanceId })
+    const worker = cluster.fork({ ...this.secretEnv, [PROCESS_INDEX_ENV]: String(slot.index), CIRALAB_INSTANCE_ID: this.o.baseInstanceId })
     slot.worker = worker
     const port = portOf(worker)
     this.ports.set(worker, port)
