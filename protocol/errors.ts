@@ -34,6 +34,9 @@ export const ErrorCode = {
   // HTTP proxy client (consoles/connect-tunnel.ts)
   CONSOLE_ERR_PROXY_STATUS: 'CONSOLE_ERR_PROXY_STATUS',
   CONSOLE_ERR_PROXY_RESPONSE: 'CONSOLE_ERR_PROXY_RESPONSE',
+  // PROXY protocol header from a TLS terminator (protocol/proxy-protocol)
+  PROXY_ERR_MALFORMED: 'PROXY_ERR_MALFORMED',
+  PROXY_ERR_TOO_LONG: 'PROXY_ERR_TOO_LONG',
   // HTTP Digest (protocol/digest) — add DIGEST_ERR_* here
   DIGEST_ERR_NOT_DIGEST: 'DIGEST_ERR_NOT_DIGEST',
   DIGEST_ERR_MALFORMED: 'DIGEST_ERR_MALFORMED',
