@@ -69,6 +69,17 @@ describe('device session over TLS', () => {
     expect(gw.logs.some((l) => l.event === 'device-connected' && l['deviceId'] === UUID_A)).toBe(true)
   })
 
+  it('lists the forwarded ports as the session has them after a cancel-tcpip-forward', async () => {
+    const d = await ready()
+    d.send({ type: M.GLOBAL_REQUEST, wantReply: true, request: { kind: 'cancel-tcpip-forward', address: '', port: 16993 } })
+    expect(await d.next(M.REQUEST_SUCCESS, 5000, true)).toEqual({ type: M.REQUEST_SUCCESS, portBound: null })
+    expect([...(gw.gateway.directory.lookup(UUID_A)?.forwardedPorts ?? [])]).toEqual([16992])
+    expect(gw.gateway.devices.connections.size).toBe(1)
+    d.destroy()
+    // The socket's close takes the connection out of the server's set (no per-socket once wrapper).
+    await eventually(() => gw.gateway.devices.connections.size === 0, 5000, 'connection forgotten')
+  })
+
   it('accepts the handshake split at every byte and coalesced into one write', async () => {
     const bytes = Buffer.concat(handshakeMessages({ uuid: UUID_A, username: TEST_USER, password: TEST_PASSWORD, ports: [16992, 16993] }).map((m) => encodeApfMessage(m)))
     const split = await device('plain')

@@ -27,7 +27,15 @@ import type { DeviceContext } from './context.js'
 import { LABELS, PROTOCOL_LABELS } from './end-reasons.js'
 import { relayDirectTcpip } from './relay.js'
 import { snapshotOf, type DeviceSnapshot } from './snapshot.js'
-import { INITIAL_SESSION, stepSession, type SessionEffect, type SessionInput, type SessionState, type StepResult } from './session.js'
+import {
+  INITIAL_SESSION,
+  stepSession,
+  type ChannelMessage,
+  type SessionEffect,
+  type SessionInput,
+  type SessionState,
+  type StepResult,
+} from './session.js'
 
 /** Past this many bytes queued on the device socket, channels wait for 'drain'. */
 const SOCKET_HIGH_WATER = 256 * 1024
@@ -42,8 +50,8 @@ export type { DeviceSnapshot } from './snapshot.js'
 
 export class DeviceConnection implements ConnectedDevice {
   readonly connId: number
-  readonly remote: string
   readonly remoteAddress: string
+  readonly remotePort: number
   readonly connectedAt: number
   readonly transport: 'tls' | 'plain'
   private readonly socket: Socket
@@ -54,7 +62,8 @@ export class DeviceConnection implements ConnectedDevice {
   private queued: ApfMessage[] | null = null
   private pendingError: ApfDecodeError | null = null
   private drainWaiters: Set<Channel> | null = null
-  private ports: Set<number> | null = null
+  /** Told once the socket has closed (the device server forgets the connection then). */
+  private readonly onClosed: ((connection: DeviceConnection) => void) | null
   private lastForwardAt = 0
   private endingAt = 0
   private finished = false
@@ -68,20 +77,26 @@ export class DeviceConnection implements ConnectedDevice {
   consoleBytesToDevice = 0
   consoleBytesFromDevice = 0
 
-  constructor(socket: Socket, ctx: DeviceContext, transport: 'tls' | 'plain', now: number) {
+  constructor(socket: Socket, ctx: DeviceContext, transport: 'tls' | 'plain', now: number, onClosed: ((connection: DeviceConnection) => void) | null = null) {
     this.socket = socket
     this.ctx = ctx
     this.transport = transport
+    this.onClosed = onClosed
     this.connId = ctx.nextConnId()
     this.remoteAddress = socket.remoteAddress ?? 'unknown'
-    this.remote = `${this.remoteAddress}:${socket.remotePort ?? 0}`
+    this.remotePort = socket.remotePort ?? 0
     this.connectedAt = now
     this.lastMessageAt = now
     this.decoder = new ApfStreamDecoder(ctx.decoderLimits)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('drain', () => this.onDrain())
     socket.on('error', (error: NodeJS.ErrnoException) => this.onError(error))
-    socket.on('close', () => this.finish('connection-lost', false, 'socket closed'))
+    socket.on('close', () => this.onSocketClosed())
+  }
+
+  /** `address:port`, made when a log line or the admin API asks (rarely), not held per device. */
+  get remote(): string {
+    return `${this.remoteAddress}:${this.remotePort}`
   }
 
   get uuid(): string {
@@ -100,8 +115,10 @@ export class DeviceConnection implements ConnectedDevice {
     return this.state.triggerReason
   }
 
+  /** Made from the session's forwards when asked (console opens, admin API), not held per device. */
   get forwardedPorts(): ReadonlySet<number> {
-    return this.ports ?? EMPTY_PORTS
+    const forwards = this.state.forwards
+    return forwards.length === 0 ? EMPTY_PORTS : new Set(forwards.map((f) => f.port))
   }
 
   get openChannels(): number {
@@ -208,6 +225,11 @@ export class DeviceConnection implements ConnectedDevice {
     }
   }
 
+  private dispatchChannel(message: ChannelMessage): void {
+    const violation = this.channels().dispatch(message)
+    if (violation !== null) this.endWith(ApfDisconnectReason.PROTOCOL_ERROR, LABELS[violation.code] ?? 'protocol-error', violation.detail, false)
+  }
+
   private step(input: SessionInput): void {
     this.apply(stepSession(this.state, input, this.ctx.policy))
   }
@@ -229,18 +251,14 @@ export class DeviceConnection implements ConnectedDevice {
       case 'authenticated':
         return this.onAuthenticated()
       case 'forward-added':
-        return this.onForwardAdded(effect.port)
+        return this.onForwardAdded()
       case 'forward-removed':
-        this.ports?.delete(effect.port)
         return
       case 'forward-refused':
         this.ctx.logger.debug({ event: 'forward-refused', deviceId: this.uuid, connId: this.connId, port: effect.port }, 'tcpip-forward refused')
         return
-      case 'channel': {
-        const violation = this.channels().dispatch(effect.message)
-        if (violation !== null) this.endWith(ApfDisconnectReason.PROTOCOL_ERROR, LABELS[violation.code] ?? 'protocol-error', violation.detail, false)
-        return
-      }
+      case 'channel':
+        return this.dispatchChannel(effect.message)
       case 'relay-tcp':
         return this.relayTcp(effect.open)
       case 'relay-udp':
@@ -314,8 +332,7 @@ export class DeviceConnection implements ConnectedDevice {
     events.emit({ type: 'connected', time: new Date(this.authenticatedAt).toISOString(), uuid: this.uuid, hostname: this.fqdn, remote: this.remote, connId: this.connId, triggerReason: this.state.triggerReason })
   }
 
-  private onForwardAdded(port: number): void {
-    ;(this.ports ??= new Set()).add(port)
+  private onForwardAdded(): void {
     this.lastForwardAt = Date.now()
     if (this.state.fqdn !== null && this.registered) this.ctx.presence.rename(this, this.state.fqdn)
   }
@@ -382,6 +399,11 @@ export class DeviceConnection implements ConnectedDevice {
     if (waiters === null || waiters.size === 0) return
     this.drainWaiters = null
     for (const channel of waiters) channel.resumeSending()
+  }
+
+  private onSocketClosed(): void {
+    this.finish('connection-lost', false, 'socket closed')
+    this.onClosed?.(this)
   }
 
   private onError(error: NodeJS.ErrnoException): void {

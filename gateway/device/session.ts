@@ -231,8 +231,10 @@ function onGlobalRequest(state: SessionState, message: GlobalRequestMessage, pol
         return result(state, reply({ type: M.REQUEST_FAILURE }), [{ kind: 'forward-refused', port: request.port }])
       }
       const known = state.forwards.some((f) => f.port === request.port)
-      const forwards = known ? state.forwards : [...state.forwards, { port: request.port, address: request.address }]
-      let next: SessionState = { ...state, forwards, fqdn: state.fqdn ?? (request.address === '' ? null : request.address) }
+      // Firmware names the same FQDN in every forward: keep one copy of it per device, not one per port.
+      const address = state.forwards.find((f) => f.address === request.address)?.address ?? request.address
+      const forwards = known ? state.forwards : [...state.forwards, { port: request.port, address }]
+      let next: SessionState = { ...state, forwards, fqdn: state.fqdn ?? (address === '' ? null : address) }
       const send = reply({ type: M.REQUEST_SUCCESS, portBound: request.port })
       const everyPort = forwards.length >= policy.allowedPorts.size
       if (!next.keepaliveOptionsSent && (policy.keepaliveOptionsWhen === 'first-forward' || everyPort)) {
