@@ -29,6 +29,7 @@ import { relayDirectTcpip } from './relay.js'
 import { snapshotOf, type DeviceSnapshot } from './snapshot.js'
 import {
   INITIAL_SESSION,
+  isChannelMessageWhenReady,
   stepSession,
   type ChannelMessage,
   type SessionEffect,
@@ -221,7 +222,9 @@ export class DeviceConnection implements ConnectedDevice {
         this.socket.pause()
         return
       }
-      this.step({ kind: 'message', message: messages[i] as ApfMessage })
+      const message = messages[i] as ApfMessage
+      if (isChannelMessageWhenReady(this.state, message)) this.dispatchChannel(message)
+      else this.step({ kind: 'message', message })
     }
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ApfDisconnectReason, MessageType as M, ServiceName, type ApfMessage } from '../../protocol/apf/index.js'
 import { ErrorCode } from '../../protocol/errors.js'
-import { INITIAL_SESSION, stepSession, type SessionInput, type SessionPolicy, type SessionState, type StepResult } from './session.js'
+import { INITIAL_SESSION, isChannelMessageWhenReady, stepSession, type SessionInput, type SessionPolicy, type SessionState, type StepResult } from './session.js'
 
 const UUID = '4c4c4544-004b-4210-8033-b6c04f504633'
 
@@ -83,6 +83,19 @@ describe('session state machine', () => {
     expect(steps[0]?.effects).toEqual([{ kind: 'forward-refused', port: 22 }])
     expect(steps[2]?.send).toEqual([{ type: M.REQUEST_SUCCESS, portBound: null }])
     expect(state.forwards).toEqual([])
+  })
+
+  it('routes channel messages to the channel table only once ready, by the same rule the connection uses', () => {
+    const data: ApfMessage = { type: M.CHANNEL_DATA, recipientChannel: 1, data: Buffer.from('ab') }
+    const close: ApfMessage = { type: M.CHANNEL_CLOSE, recipientChannel: 1 }
+    const keepalive: ApfMessage = { type: M.KEEPALIVE_REQUEST, cookie: 1 }
+    expect(isChannelMessageWhenReady(ready(), data)).toBe(true)
+    expect(isChannelMessageWhenReady(ready(), close)).toBe(true)
+    expect(isChannelMessageWhenReady(ready(), keepalive)).toBe(false)
+    const beforePfwd = run([version, authService, userauth('x'), accepted]).state
+    expect(isChannelMessageWhenReady(beforePfwd, data)).toBe(false)
+    expect(run([data], ready()).steps[0]).toEqual({ state: ready(), send: [], effects: [{ kind: 'channel', message: data }] })
+    expect(endOf(run([data], beforePfwd).steps[0] as StepResult)?.code).toBe(ErrorCode.GW_ERR_OUT_OF_ORDER)
   })
 
   it('answers keepalives with the same cookie', () => {
