@@ -23,20 +23,12 @@ import {
 import { ChannelOpenError, type ConnectedDevice, type ConsoleOrigin } from '../console/directory.js'
 import type { Channel } from './channel.js'
 import { ChannelTable } from './channels.js'
+import { reportAuthFailed, reportBlocked, reportConnected, reportSessionEnd } from './connection-report.js'
 import type { DeviceContext } from './context.js'
 import { LABELS, PROTOCOL_LABELS } from './end-reasons.js'
 import { relayDirectTcpip } from './relay.js'
 import { snapshotOf, type DeviceSnapshot } from './snapshot.js'
-import {
-  INITIAL_SESSION,
-  isChannelMessageWhenReady,
-  stepSession,
-  type ChannelMessage,
-  type SessionEffect,
-  type SessionInput,
-  type SessionState,
-  type StepResult,
-} from './session.js'
+import { INITIAL_SESSION, isChannelMessageWhenReady, stepSession, type ChannelMessage, type SessionEffect, type SessionInput, type SessionState, type StepResult } from './session.js'
 
 /** Past this many bytes queued on the device socket, channels wait for 'drain'. */
 const SOCKET_HIGH_WATER = 256 * 1024
@@ -250,7 +242,7 @@ export class DeviceConnection implements ConnectedDevice {
       case 'check-credentials':
         return this.checkCredentials(effect.uuid, effect.username, effect.password)
       case 'auth-failed':
-        return this.onAuthFailed(effect.username, effect.reason, effect.failures)
+        return reportAuthFailed(this.ctx, this, this.state.uuid, effect.username, effect.reason, effect.failures)
       case 'authenticated':
         return this.onAuthenticated()
       case 'forward-added':
@@ -269,7 +261,7 @@ export class DeviceConnection implements ConnectedDevice {
         this.ctx.relay.sendUdp(effect.request.address, effect.request.port, effect.request.data)
         return
       case 'blocked':
-        return this.onBlocked(effect.protocol, effect.host, effect.port)
+        return reportBlocked(this.ctx, this, effect.protocol, effect.host, effect.port)
       case 'device-disconnected':
         this.endingAt = Date.now()
         this.socket.end()
@@ -313,39 +305,20 @@ export class DeviceConnection implements ConnectedDevice {
     else this.socket.resume()
   }
 
-  private onAuthFailed(username: string, reason: string, failures: number): void {
-    const { stats, logger, limiter, events } = this.ctx
-    stats.apfAuthFailures++
-    if (this.transport === 'tls') limiter.recordFailure(this.remoteAddress, Date.now())
-    logger.warn({ event: 'apf-auth-failed', deviceId: this.state.uuid, connId: this.connId, remote: this.remote, username, reason, failures }, 'APF authentication failed')
-    events.emit({ type: 'auth-failed', time: new Date().toISOString(), side: 'apf', uuid: this.state.uuid, username, remote: this.remote, reason })
-  }
-
   private onAuthenticated(): void {
-    const { stats, logger, events, presence } = this.ctx
     this.authenticatedAt = Date.now()
     this.registered = true
-    const replaced = presence.register(this)
+    const replaced = this.ctx.presence.register(this)
     if (replaced !== undefined && replaced !== this) {
-      stats.devicesReplaced++
+      this.ctx.stats.devicesReplaced++
       replaced.disconnect('replaced')
     }
-    stats.devicesConnected++
-    logger.info({ event: 'device-connected', deviceId: this.uuid, connId: this.connId, remote: this.remote, triggerReason: this.state.triggerReason, transport: this.transport }, 'device connected')
-    events.emit({ type: 'connected', time: new Date(this.authenticatedAt).toISOString(), uuid: this.uuid, hostname: this.fqdn, remote: this.remote, connId: this.connId, triggerReason: this.state.triggerReason })
+    reportConnected(this.ctx, this, this.authenticatedAt)
   }
 
   private onForwardAdded(): void {
     this.lastForwardAt = Date.now()
     if (this.state.fqdn !== null && this.registered) this.ctx.presence.rename(this, this.state.fqdn)
-  }
-
-  private onBlocked(protocol: 'tcp' | 'udp', host: string, port: number): void {
-    const { stats, logger, events } = this.ctx
-    if (protocol === 'tcp') stats.blockedTcp++
-    else stats.blockedUdp++
-    logger.warn({ event: protocol === 'tcp' ? 'blocked-tcp' : 'blocked-udp', deviceId: this.uuid, connId: this.connId, remote: this.remote, host, port }, 'device traffic to a server not on the authorised list')
-    events.emit({ type: 'blocked', time: new Date().toISOString(), protocol, uuid: this.uuid, host, port })
   }
 
   private relayTcp(open: ChannelOpenMessage): void {
@@ -430,17 +403,12 @@ export class DeviceConnection implements ConnectedDevice {
     this.finished = true
     this.queued = null
     this.table?.closeAll()
-    const { stats, logger, events, presence } = this.ctx
-    stats.countSessionEnd(label)
-    const fields = { deviceId: this.state.uuid, connId: this.connId, remote: this.remote, reason: label, detail, disconnectReason, phase: this.state.phase }
-    logger.info({ event: 'session-ended', ...fields }, 'device session ended')
-    if (!this.registered) return
-    this.registered = false
-    presence.unregister(this)
-    if (expected) stats.devicesDisconnectedExpected++
-    else stats.devicesDisconnectedUnexpected++
-    logger.info({ event: 'device-disconnected', ...fields, expected }, 'device disconnected')
-    events.emit({ type: 'disconnected', time: new Date().toISOString(), uuid: this.uuid, hostname: this.fqdn, remote: this.remote, connId: this.connId, expected, reason: label })
+    const registered = this.registered
+    if (registered) {
+      this.registered = false
+      this.ctx.presence.unregister(this)
+    }
+    reportSessionEnd(this.ctx, this, { deviceId: this.state.uuid, phase: this.state.phase, label, detail, disconnectReason, expected, registered })
   }
 }
 
