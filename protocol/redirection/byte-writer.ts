@@ -5,7 +5,7 @@
 
 import { RedirectionEncodeError } from './errors.js'
 
-function checkRange(value: number, max: number, field: string): void {
+export function checkRange(value: number, max: number, field: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max) {
     throw new RedirectionEncodeError(`${field} must be an integer in 0..${max}, got ${value}`)
   }

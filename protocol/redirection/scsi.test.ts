@@ -5,7 +5,9 @@
  */
 
 import { describe, expect, it } from 'vitest'
+import { ErrorCode } from '../errors.js'
 import { decodeRedirectionMessage, encodeRedirectionMessage } from './codec.js'
+import { RedirectionEncodeError } from './errors.js'
 import type { IderDataToHost, IderRegisterMessage, RedirectionMessage } from './messages.js'
 import {
   CD_BLOCK_SIZE,
@@ -25,6 +27,15 @@ import {
 } from './scsi.js'
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
+
+function codeOf(f: () => unknown): string {
+  try {
+    f()
+  } catch (error) {
+    return error instanceof RedirectionEncodeError ? error.code : `untyped ${String(error)}`
+  }
+  return 'no error'
+}
 
 function decodeIder(bytes: Buffer): RedirectionMessage {
   const result = decodeRedirectionMessage(bytes, 'ider')
@@ -69,6 +80,23 @@ describe('CDB encoding', () => {
     expect(encodeRead10Cdb(0x00012345, 0x0010)).toEqual(hex('28 00 00012345 00 0010 000000'))
     expect(encodeRead10Cdb(0xfffffffe, 0xffff)).toEqual(hex('28 00 fffffffe 00 ffff 000000'))
   })
+
+  // Before the fix a fraction was truncated silently (LBA 0.5 read block 0) and a negative or
+  // too large value threw Node's untyped RangeError.
+  it('refuses an LBA or length that does not fit its field with REDIR_ERR_INVALID_FIELD', () => {
+    const bad: [number, number][] = [
+      [0.5, 1],
+      [1, 1.9],
+      [-1, 1],
+      [2 ** 32, 1],
+      [0, 0x10000],
+      [Number.NaN, 1],
+    ]
+    for (const [lba, blocks] of bad) {
+      expect(() => encodeRead10Cdb(lba, blocks)).toThrow(RedirectionEncodeError)
+      expect(codeOf(() => encodeRead10Cdb(lba, blocks))).toBe(ErrorCode.REDIR_ERR_INVALID_FIELD)
+    }
+  })
 })
 
 describe('decodeReadCdb', () => {
@@ -107,6 +135,12 @@ describe('READ_CAPACITY data', () => {
     expect(decodeReadCapacityData(hex('000007ff00000800'))).toEqual({ lastLba: 2047, blockSize: 2048 })
     expect(decodeReadCapacityData(hex('ffffffff00000200 99'))).toEqual({ lastLba: 0xffffffff, blockSize: 512 })
     expect(decodeReadCapacityData(hex('000007ff000008'))).toBeNull()
+  })
+
+  it('refuses values that are not a u32 with REDIR_ERR_INVALID_FIELD', () => {
+    expect(codeOf(() => encodeReadCapacityData(2 ** 32, 512))).toBe(ErrorCode.REDIR_ERR_INVALID_FIELD)
+    expect(codeOf(() => encodeReadCapacityData(-1, 512))).toBe(ErrorCode.REDIR_ERR_INVALID_FIELD)
+    expect(codeOf(() => encodeReadCapacityData(10, 2048.5))).toBe(ErrorCode.REDIR_ERR_INVALID_FIELD)
   })
 })
 

@@ -4,6 +4,7 @@
  * replies as MeshCommander builds them. CDB integers are big-endian, as SCSI has them.
  */
 
+import { checkRange } from './byte-writer.js'
 import { AtaStatus, IderAttribute } from './constants.js'
 import type { AtaRegisters, IderDataToHost, IderRegisterMessage, Sense } from './messages.js'
 
@@ -65,6 +66,8 @@ export function encodeReadCapacityCdb(): Buffer {
 
 /* READ_10: [0] 0x28, [2..5] LBA BE, [7..8] transfer length in blocks BE. */
 export function encodeRead10Cdb(lba: number, blocks: number): Buffer {
+  checkRange(lba, 0xffffffff, 'READ_10 LBA')
+  checkRange(blocks, 0xffff, 'READ_10 transfer length')
   const out = cdb(ScsiOp.READ_10)
   out.writeUInt32BE(lba, 2)
   out.writeUInt16BE(blocks, 7)
@@ -89,6 +92,8 @@ export function decodeReadCdb(c: Buffer): ReadRequest | null {
 
 /* READ_CAPACITY data: u32 BE last LBA, u32 BE block length (0x800 CD, 0x200 floppy). */
 export function encodeReadCapacityData(lastLba: number, blockSize: number): Buffer {
+  checkRange(lastLba, 0xffffffff, 'last LBA')
+  checkRange(blockSize, 0xffffffff, 'block size')
   const out = Buffer.alloc(8)
   out.writeUInt32BE(lastLba, 0)
   out.writeUInt32BE(blockSize, 4)
