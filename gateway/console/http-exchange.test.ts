@@ -7,6 +7,13 @@ import { eventsOf, startProxy, waitFor, type RunningProxy } from './test-support
 
 const UUID = '4c4c4544-004b-4210-8033-b6c04f504633'
 
+interface Script {
+  readonly pieces: readonly string[]
+  readonly end: boolean
+  /** Answer as soon as the head is in, without waiting for the body (AMT's early 401). */
+  readonly early?: boolean
+}
+
 /**
  * A device channel that answers from a script chosen by the request path: once the request
  * (head + Content-Length body) is in, it pushes the scripted pieces, then ends if asked.
@@ -16,7 +23,7 @@ class ScriptedChannel extends Duplex {
   readonly writes: Buffer[] = []
   private answered = false
 
-  constructor(private readonly scripts: Readonly<Record<string, { pieces: readonly string[]; end: boolean }>>) {
+  constructor(private readonly scripts: Readonly<Record<string, Script>>) {
     super()
   }
 
@@ -31,10 +38,10 @@ class ScriptedChannel extends Duplex {
     const headEnd = text.indexOf('\r\n\r\n')
     if (this.answered || headEnd < 0) return
     const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text.slice(0, headEnd))?.[1] ?? '0')
-    if (text.length < headEnd + 4 + length) return
-    this.answered = true
     const path = text.slice(0, text.indexOf('\r\n')).split(' ')[1] ?? ''
     const script = this.scripts[path] ?? { pieces: ['HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'], end: true }
+    if (script.early !== true && text.length < headEnd + 4 + length) return
+    this.answered = true
     for (const piece of script.pieces) this.push(Buffer.from(piece, 'latin1'))
     if (script.end) this.push(null)
   }
@@ -54,7 +61,8 @@ const SCRIPTS = {
   '/no-answer': { pieces: [], end: true },
   '/cut-body': { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this'], end: true },
   '/head': { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n'], end: false },
-}
+  '/early': { pieces: ['HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno'], end: true, early: true },
+} satisfies Readonly<Record<string, Script>>
 
 class ScriptedDirectory implements DeviceDirectory {
   readonly channels: ScriptedChannel[] = []
@@ -156,6 +164,17 @@ describe('HTTP relay without node:http client', () => {
     expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Length: 100\r\n[\s\S]*\r\n\r\nonly this$/)
     await waitFor(() => eventsOf(p.events, 'console-closed').length === 1, 'console-closed')
     expect(eventsOf(p.events, 'console-closed')[0]?.aborted).toBe(true)
+  })
+
+  it('closes the console connection after an answer that came before the whole request body', async () => {
+    const directory = new ScriptedDirectory()
+    const p = await proxy(directory)
+    const text = await exchange(p, `POST http://amt-1.ciralab.test:16992/early HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n${'a'.repeat(1000)}`, /$^/)
+    expect(text).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\nContent-Length: 2\r\n[\s\S]*Connection: close\r\n[\s\S]*\r\n\r\nno$/)
+    await waitFor(() => eventsOf(p.events, 'console-closed').length === 1, 'console-closed')
+    const channel = directory.channels[0] as ScriptedChannel
+    expect(channel.writableEnded).toBe(true)
+    expect(eventsOf(p.events, 'console-closed')[0]).toMatchObject({ bytesToDevice: channel.request.length, bytesToConsole: SCRIPTS['/early'].pieces.join('').length, aborted: false })
   })
 
   it('expects no body after a HEAD, so the next request on the connection is answered', async () => {
