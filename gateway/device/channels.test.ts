@@ -102,6 +102,29 @@ describe('channels and flow control', () => {
     expect(channel.writableLength).toBeLessThanOrEqual(4 * 4096 + 4096)
   })
 
+  it('waits for the device socket to drain when the device stops reading, then delivers every byte', async () => {
+    const { gw, device } = await connected()
+    const opening = openFromConsole(gw)
+    // A window far past what the sockets can buffer, so the device socket's own limit is what stops the channel.
+    await device.acceptChannel(3, 64 * 1024 * 1024)
+    const channel = await opening
+    const payload = randomBytes(12 * 1024 * 1024)
+    device.socket.pause()
+    let written = false
+    const writing = writeAll(channel, payload).then(() => {
+      written = true
+    })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(written).toBe(false)
+    device.socket.resume()
+    await writing
+    const arrived = () => device.pending.reduce((n, m) => n + (m.type === M.CHANNEL_DATA ? m.data.length : 0), 0)
+    await eventually(() => arrived() === payload.length, 20_000, 'every byte at the device')
+    const hash = createHash('sha256')
+    for (const m of device.pending) if (m.type === M.CHANNEL_DATA) hash.update(m.data)
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(payload).digest('hex'))
+  }, 30_000)
+
   it('withholds credit while the console does not read, and returns it when it does', async () => {
     const { gw, device } = await connected({ 'window-size': '4096' })
     const opening = openFromConsole(gw)

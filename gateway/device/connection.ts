@@ -82,7 +82,6 @@ export class DeviceConnection implements ConnectedDevice {
     this.lastMessageAt = now
     this.decoder = new ApfStreamDecoder(ctx.decoderLimits)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
-    socket.on('drain', () => this.onDrain())
     socket.on('error', (error: NodeJS.ErrnoException) => this.onError(error))
     socket.on('close', () => this.onSocketClosed())
   }
@@ -342,7 +341,7 @@ export class DeviceConnection implements ConnectedDevice {
       {
         sendData: (recipientChannel, payload) => this.sendData(recipientChannel, payload),
         sendMessage: (message) => this.sendMessage(message),
-        waitForDrain: (channel) => (this.drainWaiters ??= new Set()).add(channel),
+        waitForDrain: (channel) => this.waitForDrain(channel),
       },
       { windowSize: config.windowSize, maxChannels: config.maxChannels, openTimeoutMs: config.channelOpenTimeoutMs },
     )
@@ -368,6 +367,15 @@ export class DeviceConnection implements ConnectedDevice {
     socket.uncork()
     this.bytesToDevice += 9 + payload.length
     return socket.writableLength < SOCKET_HIGH_WATER
+  }
+
+  /** The 'drain' listener exists only while a channel waits: idle devices carry none. */
+  private waitForDrain(channel: Channel): void {
+    if (this.drainWaiters === null) {
+      this.drainWaiters = new Set()
+      this.socket.once('drain', () => this.onDrain())
+    }
+    this.drainWaiters.add(channel)
   }
 
   private onDrain(): void {
