@@ -5,7 +5,7 @@
 
 import { ErrorCode } from '../errors.js'
 import type { QueueDecodeResult } from './byte-queue.js'
-import { RedirectionDecodeError } from './errors.js'
+import { RedirectionDecodeError, RedirectionEncodeError } from './errors.js'
 
 export type RfbResult<M> = QueueDecodeResult<M, RedirectionDecodeError>
 
@@ -137,17 +137,31 @@ export function readPixelFormat(r: BeReader): PixelFormat {
   return pf
 }
 
+export const U8_MAX = 0xff
+export const U16_MAX = 0xffff
+export const U32_MAX = 0xffffffff
+
+/**
+ * An integer an RFB encoder is about to write. Out of range is a caller bug, refused with
+ * REDIR_ERR_INVALID_FIELD: a plain Buffer write would wrap it silently (u8 slots) or throw an
+ * untyped RangeError (u16/u32 writes).
+ */
+export function checkRfbInteger(value: number, min: number, max: number, field: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RedirectionEncodeError(`${field} must be an integer in ${min}..${max}, got ${value}`)
+  return value
+}
+
 export function writePixelFormat(out: Buffer, at: number, pf: PixelFormat): void {
-  out[at] = pf.bitsPerPixel
-  out[at + 1] = pf.depth
+  out[at] = checkRfbInteger(pf.bitsPerPixel, 0, U8_MAX, 'bitsPerPixel')
+  out[at + 1] = checkRfbInteger(pf.depth, 0, U8_MAX, 'depth')
   out[at + 2] = pf.bigEndian ? 1 : 0
   out[at + 3] = pf.trueColour ? 1 : 0
-  out.writeUInt16BE(pf.redMax, at + 4)
-  out.writeUInt16BE(pf.greenMax, at + 6)
-  out.writeUInt16BE(pf.blueMax, at + 8)
-  out[at + 10] = pf.redShift
-  out[at + 11] = pf.greenShift
-  out[at + 12] = pf.blueShift
+  out.writeUInt16BE(checkRfbInteger(pf.redMax, 0, U16_MAX, 'redMax'), at + 4)
+  out.writeUInt16BE(checkRfbInteger(pf.greenMax, 0, U16_MAX, 'greenMax'), at + 6)
+  out.writeUInt16BE(checkRfbInteger(pf.blueMax, 0, U16_MAX, 'blueMax'), at + 8)
+  out[at + 10] = checkRfbInteger(pf.redShift, 0, U8_MAX, 'redShift')
+  out[at + 11] = checkRfbInteger(pf.greenShift, 0, U8_MAX, 'greenShift')
+  out[at + 12] = checkRfbInteger(pf.blueShift, 0, U8_MAX, 'blueShift')
   out.fill(0, at + 13, at + 16)
 }
 

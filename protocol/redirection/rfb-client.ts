@@ -6,11 +6,14 @@
 import { ErrorCode } from '../errors.js'
 import { RedirectionEncodeError } from './errors.js'
 import {
+  checkRfbInteger,
   DEFAULT_RFB_LIMITS,
   readPixelFormat,
   rfbError,
   RfbClientType as T,
   runRfbDecoder,
+  U32_MAX,
+  U8_MAX,
   writePixelFormat,
   type BeReader,
   type PixelFormat,
@@ -85,7 +88,7 @@ export function encodeRfbClientMessage(m: RfbClientMessage): Buffer {
       const out = Buffer.alloc(4 + 4 * m.encodings.length)
       out[0] = T.SET_ENCODINGS
       out.writeUInt16BE(u16(m.encodings.length, 'encoding count'), 2)
-      m.encodings.forEach((e, i) => out.writeInt32BE(e, 4 + 4 * i))
+      m.encodings.forEach((e, i) => out.writeInt32BE(checkRfbInteger(e, -0x80000000, 0x7fffffff, 'encoding'), 4 + 4 * i))
       return out
     }
     case 'FramebufferUpdateRequest': {
@@ -102,13 +105,13 @@ export function encodeRfbClientMessage(m: RfbClientMessage): Buffer {
       const out = Buffer.alloc(8)
       out[0] = T.KEY_EVENT
       out[1] = m.down ? 1 : 0
-      out.writeUInt32BE(m.keysym, 4)
+      out.writeUInt32BE(checkRfbInteger(m.keysym, 0, U32_MAX, 'keysym'), 4)
       return out
     }
     case 'PointerEvent': {
       const out = Buffer.alloc(6)
       out[0] = T.POINTER_EVENT
-      out[1] = m.buttonMask
+      out[1] = checkRfbInteger(m.buttonMask, 0, U8_MAX, 'buttonMask')
       out.writeUInt16BE(u16(m.x, 'x'), 2)
       out.writeUInt16BE(u16(m.y, 'y'), 4)
       return out

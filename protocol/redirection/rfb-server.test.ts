@@ -7,7 +7,14 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../errors.js'
 import { RedirectionEncodeError } from './errors.js'
-import { decodeRfbProtocolVersion, decodeRfbU8, encodeRfbProtocolVersion } from './rfb.js'
+import {
+  decodeRfbProtocolVersion,
+  decodeRfbU8,
+  encodeRfbProtocolVersion,
+  encodeRfbSecurityResult,
+  encodeRfbSecurityTypes,
+  encodeRfbServerInit,
+} from './rfb.js'
 import { DEFAULT_RFB_LIMITS, PIXEL_FORMAT_RGB565, RfbEncoding, type PixelFormat } from './rfb-base.js'
 import {
   bytesPerPixel,
@@ -119,6 +126,16 @@ describe('rectangles', () => {
     expect(r.kind === 'error' && r.error.code).toBe(ErrorCode.REDIR_ERR_DATA_TOO_LONG)
   })
 
+  // Before the fix a coordinate over 65535 threw Node's untyped RangeError and a fraction was
+  // truncated silently (x 1.5 was sent as 1).
+  it('refuses coordinates that are not a u16 and an encoding that is not an s32', () => {
+    const rect = { x: 0, y: 0, width: 1, height: 1, encoding: RfbEncoding.RAW, pixels: Buffer.alloc(2) }
+    expectEncodeError(() => encodeRfbRectangle({ ...rect, x: 0x10000 }, 2))
+    expectEncodeError(() => encodeRfbRectangle({ ...rect, y: -1 }, 2))
+    expectEncodeError(() => encodeRfbRectangle({ ...rect, x: 1.5 }, 2))
+    expectEncodeError(() => encodeRfbRectangle({ ...rect, width: 0, height: 0, encoding: 2 ** 31, pixels: Buffer.alloc(0) }, 2))
+  })
+
   it('refuses RAW pixels whose length is not w·h·bpp', () => {
     expectEncodeError(() => encodeRfbRectangle({ x: 0, y: 0, width: 2, height: 2, encoding: RfbEncoding.RAW, pixels: Buffer.alloc(7) }, 2))
   })
@@ -176,6 +193,25 @@ describe('handshake edges', () => {
   it('a ProtocolVersion that is not "RFB xxx.yyy\\n" is REDIR_ERR_RFB_MALFORMED', () => {
     const r = decodeRfbProtocolVersion(Buffer.from('SSH-2.0-x\r\n\0', 'latin1'))
     expect(r.kind === 'error' && r.error.code).toBe(ErrorCode.REDIR_ERR_RFB_MALFORMED)
+  })
+
+  it('writes ServerInit as width, height, pixel format, name length, name', () => {
+    const bytes = encodeRfbServerInit({ width: 1024, height: 768, pixelFormat: PIXEL_FORMAT_RGB565, name: 'AMT' })
+    expect(bytes).toEqual(hex('0400 0300 10 10 00 01 001f 003f 001f 0b 05 00 000000 00000003 414d54'))
+  })
+
+  // Before the fix a security type of 256 was written as 0 (INVALID) without complaint, and
+  // out-of-range ServerInit sizes, pixel-format fields and results threw untyped RangeErrors.
+  it('refuses ServerInit, pixel format, security list and result values that do not fit their fields', () => {
+    const init = { width: 1024, height: 768, pixelFormat: PIXEL_FORMAT_RGB565, name: 'AMT' }
+    expectEncodeError(() => encodeRfbServerInit({ ...init, width: 0x10000 }))
+    expectEncodeError(() => encodeRfbServerInit({ ...init, pixelFormat: { ...PIXEL_FORMAT_RGB565, redMax: 0x10000 } }))
+    expectEncodeError(() => encodeRfbServerInit({ ...init, pixelFormat: { ...PIXEL_FORMAT_RGB565, bitsPerPixel: 256 } }))
+    expectEncodeError(() => encodeRfbServerInit({ ...init, pixelFormat: { ...PIXEL_FORMAT_RGB565, blueShift: -1 } }))
+    expectEncodeError(() => encodeRfbSecurityTypes({ types: [1, 256], reason: null }))
+    expectEncodeError(() => encodeRfbSecurityResult(-1))
+    expect(encodeRfbSecurityTypes({ types: [1, 2], reason: null })).toEqual(hex('02 01 02'))
+    expect(encodeRfbSecurityResult(1)).toEqual(hex('00000001'))
   })
 
   it('reads one byte (security choice, ClientInit shared flag)', () => {

@@ -7,7 +7,18 @@
 
 import { ErrorCode } from '../errors.js'
 import { RedirectionEncodeError } from './errors.js'
-import { DEFAULT_RFB_LIMITS, rfbError, RfbEncoding, RfbServerType as T, runRfbDecoder, type PixelFormat, type RfbLimits, type RfbResult } from './rfb-base.js'
+import {
+  checkRfbInteger,
+  DEFAULT_RFB_LIMITS,
+  rfbError,
+  RfbEncoding,
+  RfbServerType as T,
+  runRfbDecoder,
+  U16_MAX,
+  type PixelFormat,
+  type RfbLimits,
+  type RfbResult,
+} from './rfb-base.js'
 
 export type RfbServerMessage =
   /** Header only: `rectangleCount` rectangles follow (decodeRfbRectangle). */
@@ -83,11 +94,11 @@ export function encodeRfbRectangle(rect: RfbRectangle, bytesPerPixel: number): B
     throw new RedirectionEncodeError(`RAW ${rect.width}x${rect.height} needs ${rect.width * rect.height * bytesPerPixel} pixel bytes, got ${rect.pixels.length}`)
   }
   const out = Buffer.allocUnsafe(12 + rect.pixels.length)
-  out.writeUInt16BE(rect.x, 0)
-  out.writeUInt16BE(rect.y, 2)
-  out.writeUInt16BE(rect.width, 4)
-  out.writeUInt16BE(rect.height, 6)
-  out.writeInt32BE(rect.encoding, 8)
+  out.writeUInt16BE(checkRfbInteger(rect.x, 0, U16_MAX, 'x'), 0)
+  out.writeUInt16BE(checkRfbInteger(rect.y, 0, U16_MAX, 'y'), 2)
+  out.writeUInt16BE(checkRfbInteger(rect.width, 0, U16_MAX, 'width'), 4)
+  out.writeUInt16BE(checkRfbInteger(rect.height, 0, U16_MAX, 'height'), 6)
+  out.writeInt32BE(checkRfbInteger(rect.encoding, -0x80000000, 0x7fffffff, 'encoding'), 8)
   rect.pixels.copy(out, 12)
   return out
 }

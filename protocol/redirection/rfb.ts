@@ -11,7 +11,19 @@
 
 import { ErrorCode } from '../errors.js'
 import { RedirectionEncodeError } from './errors.js'
-import { DEFAULT_RFB_LIMITS, readPixelFormat, rfbError, runRfbDecoder, writePixelFormat, type PixelFormat, type RfbResult } from './rfb-base.js'
+import {
+  checkRfbInteger,
+  DEFAULT_RFB_LIMITS,
+  readPixelFormat,
+  rfbError,
+  runRfbDecoder,
+  U16_MAX,
+  U32_MAX,
+  U8_MAX,
+  writePixelFormat,
+  type PixelFormat,
+  type RfbResult,
+} from './rfb-base.js'
 
 export * from './rfb-base.js'
 export * from './rfb-client.js'
@@ -61,7 +73,7 @@ export function encodeRfbSecurityTypes(m: RfbSecurityTypes): Buffer {
     return out
   }
   if (m.types.length > 255) throw new RedirectionEncodeError(`${m.types.length} security types; a u8 count allows 255`)
-  return Buffer.from([m.types.length, ...m.types])
+  return Buffer.from([m.types.length, ...m.types.map((t) => checkRfbInteger(t, 0, U8_MAX, 'security type'))])
 }
 
 /* One byte: the client's security choice, or ClientInit's shared flag. */
@@ -76,7 +88,7 @@ export function decodeRfbSecurityResult(buf: Buffer, offset = 0, end = buf.lengt
 
 export function encodeRfbSecurityResult(result: number): Buffer {
   const out = Buffer.alloc(4)
-  out.writeUInt32BE(result, 0)
+  out.writeUInt32BE(checkRfbInteger(result, 0, U32_MAX, 'SecurityResult'), 0)
   return out
 }
 
@@ -101,8 +113,8 @@ export function decodeRfbServerInit(buf: Buffer, offset = 0, end = buf.length, l
 export function encodeRfbServerInit(m: RfbServerInit): Buffer {
   const name = Buffer.from(m.name, 'utf8')
   const out = Buffer.alloc(24 + name.length)
-  out.writeUInt16BE(m.width, 0)
-  out.writeUInt16BE(m.height, 2)
+  out.writeUInt16BE(checkRfbInteger(m.width, 0, U16_MAX, 'width'), 0)
+  out.writeUInt16BE(checkRfbInteger(m.height, 0, U16_MAX, 'height'), 2)
   writePixelFormat(out, 4, m.pixelFormat)
   out.writeUInt32BE(name.length, 20)
   name.copy(out, 24)
