@@ -110,6 +110,9 @@ export class DeviceServer {
 
   /** False (socket destroyed) when the source address is over its failure limit. */
   private screen(socket: Socket): boolean {
+    // Nothing over its limit (the usual case): no getpeername on the raw socket, whose answer
+    // would also stay cached on it for the connection's life.
+    if (this.ctx.limiter.size === 0) return true
     const address = socket.remoteAddress ?? ''
     if (!this.ctx.limiter.isBlocked(address, Date.now())) return true
     this.ctx.stats.rateLimitedConnections++
