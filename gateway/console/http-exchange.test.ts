@@ -177,6 +177,18 @@ describe('HTTP relay without node:http client', () => {
     expect(eventsOf(p.events, 'console-closed')[0]).toMatchObject({ bytesToDevice: channel.request.length, bytesToConsole: SCRIPTS['/early'].pieces.join('').length, aborted: false })
   })
 
+  it('reports console-opened only once the request has gone to the device (the log write waits)', async () => {
+    const directory = new ScriptedDirectory()
+    const seen: string[] = []
+    const p = await startProxy('http', directory, {
+      onEvent: (e) => seen.push(`${e.type}:${directory.channels.at(-1)?.writes.length ?? 0}`),
+    })
+    running.push(p)
+    await exchange(p, get('/chunked', 'Connection: close\r\n'), /<a\/>\r\n0\r\n\r\n$/)
+    await waitFor(() => seen.length === 2, 'two events')
+    expect(seen).toEqual(['console-opened:1', 'console-closed:1'])
+  })
+
   it('expects no body after a HEAD, so the next request on the connection is answered', async () => {
     const p = await proxy(new ScriptedDirectory())
     const head = `HEAD http://amt-1.ciralab.test:16992/head HTTP/1.1\r\nHost: x\r\n\r\n`

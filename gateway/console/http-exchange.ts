@@ -38,6 +38,12 @@ export interface ExchangeSpec {
   readonly deviceName: string
   /** True when the console connection must close after this response. */
   readonly closeConsole: () => boolean
+  /**
+   * Called once, after the first request bytes went to the device (or before `done` if none
+   * did): the console-opened log line is a sync file write, so it follows the channel write
+   * instead of delaying it.
+   */
+  readonly opened: () => void
   readonly done: (totals: ExchangeTotals) => void
 }
 
@@ -68,6 +74,7 @@ class HttpExchange implements ResponseSink {
   private channelPaused = false
   /** node:http refused the device's head for the console (it throws rather than send it). */
   private headRejected = false
+  private announced = false
 
   constructor(spec: ExchangeSpec) {
     this.spec = spec
@@ -85,6 +92,7 @@ class HttpExchange implements ResponseSink {
     req.on('error', this.onRequestError)
     if (this.spec.bodyless) {
       this.writeRequest(this.takeHead(null))
+      this.announce()
       return
     }
     req.on('data', this.onRequestData)
@@ -108,12 +116,20 @@ class HttpExchange implements ResponseSink {
       this.spec.req.pause()
       this.spec.channel.once('drain', this.onChannelDrain)
     }
+    this.announce()
   }
 
   private readonly onRequestEnd = (): void => {
     if (this.requestStopped) return
     if (this.spec.chunked) this.writeRequest(this.takeHead(LAST_CHUNK))
     else if (this.pendingHead !== null) this.writeRequest(this.takeHead(null))
+    this.announce()
+  }
+
+  private announce(): void {
+    if (this.announced) return
+    this.announced = true
+    this.spec.opened()
   }
 
   private readonly onChannelDrain = (): void => {
@@ -227,6 +243,7 @@ class HttpExchange implements ResponseSink {
     this.aborted ||= !res.writableFinished
     if (this.aborted) this.spec.channel.destroy()
     this.stopRequest()
+    this.announce()
     this.spec.done({ bytesToDevice: this.bytesToDevice, bytesToConsole: this.bytesToConsole, aborted: this.aborted })
   }
 }

@@ -97,7 +97,6 @@ function forward(ctx: ConsoleContext, state: HttpProxyState, relay: Relay): void
   const chunked = req.headers['transfer-encoding'] !== undefined
   const length = req.headers['content-length']
   const started = performance.now()
-  ctx.emit({ type: 'console-opened', protocol: 'http', deviceUuid: device.uuid, port: target.port, ...remote })
   runExchange({
     req,
     res,
@@ -108,6 +107,7 @@ function forward(ctx: ConsoleContext, state: HttpProxyState, relay: Relay): void
     maxHeaderBytes: ctx.maxHeaderBytes,
     deviceName: shortDeviceName(device),
     closeConsole: () => state.closing || hasUnreadBody(req),
+    opened: () => ctx.emit({ type: 'console-opened', protocol: 'http', deviceUuid: device.uuid, port: target.port, ...remote }),
     done: (totals) => {
       const durationMs = Math.round(performance.now() - started)
       ctx.emit({ type: 'console-closed', protocol: 'http', deviceUuid: device.uuid, port: target.port, ...remote, ...totals, durationMs })
