@@ -1,4 +1,4 @@
-import { createServer as createNetServer, type AddressInfo } from 'node:net'
+import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net'
 import { createSocket } from 'node:dgram'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ApfDisconnectReason, encodeApfMessage, MessageType as M, ServiceName, type ApfMessage } from '../../protocol/apf/index.js'
@@ -79,6 +79,27 @@ describe('device session over TLS', () => {
     // The socket's close takes the connection out of the server's set (no per-socket once wrapper).
     await eventually(() => gw.gateway.devices.connections.size === 0, 5000, 'connection forgotten')
   })
+
+  it('destroys the socket of a device that never closes after our DISCONNECT, once the grace has passed', async () => {
+    // All devices are looked at only every 15 minutes here: an ending session must be watched closely.
+    await restart({ devices: { idleTimeoutMs: 3_600_000 } })
+    // allowHalfOpen: this device reads our FIN and keeps its own side open, as stuck firmware can.
+    const stuck = netConnect({ host: '127.0.0.1', port: gw.port('devicePlain'), allowHalfOpen: true })
+    stuck.on('error', () => undefined)
+    let received = Buffer.alloc(0)
+    stuck.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+    })
+    const gotEnd = new Promise((r) => stuck.once('end', r))
+    await new Promise((r) => stuck.once('connect', r))
+    await eventually(() => gw.gateway.devices.connections.size === 1, 5000, 'connection accepted')
+    stuck.write('GET / HTTP/1.1\r\n\r\n')
+    await gotEnd
+    expect(received).toEqual(encodeApfMessage({ type: M.DISCONNECT, reasonCode: ApfDisconnectReason.PROTOCOL_ERROR }))
+    // END_GRACE_MS (2 s) plus a sweep interval: the gateway lets go of the socket itself.
+    await eventually(() => gw.gateway.devices.connections.size === 0, 8000, 'socket destroyed after the grace')
+    stuck.destroy()
+  }, 15_000)
 
   it('accepts the handshake split at every byte and coalesced into one write', async () => {
     const bytes = Buffer.concat(handshakeMessages({ uuid: UUID_A, username: TEST_USER, password: TEST_PASSWORD, ports: [16992, 16993] }).map((m) => encodeApfMessage(m)))
@@ -190,6 +211,20 @@ describe('deadlines', () => {
     await d.next(M.SERVICE_ACCEPT)
     await expectDisconnect(d, ApfDisconnectReason.CONNECTION_TIMED_OUT)
     expect(gw.logs.some((l) => l.event === 'session-ended' && l['reason'] === 'auth-timeout')).toBe(true)
+  })
+
+  it('sends keepalive options once forwards settle, between the sweeps that look at every device', async () => {
+    // Sweeps every 250 ms, but all devices only every 15 minutes (a quarter of the idle timeout):
+    // a device still forwarding must be among the few checked every time.
+    await restart({ devices: { authTimeoutMs: 1000, idleTimeoutMs: 3_600_000 } })
+    expect(gw.gateway.devices.fullSweepEvery).toBe(3600)
+    const d = await device('plain')
+    await d.handshake({ uuid: UUID_A, username: TEST_USER, password: TEST_PASSWORD, ports: [] })
+    // Authenticated with nothing pending: after a few sweeps the device is no longer watched.
+    await new Promise((r) => setTimeout(r, 800))
+    d.send({ type: M.GLOBAL_REQUEST, wantReply: true, request: { kind: 'tcpip-forward', address: '', port: 16992 } })
+    expect(await d.next(M.REQUEST_SUCCESS, 5000, true)).toEqual({ type: M.REQUEST_SUCCESS, portBound: 16992 })
+    expect(await d.next(M.KEEPALIVE_OPTIONS_REQUEST, 4000, true)).toEqual({ type: M.KEEPALIVE_OPTIONS_REQUEST, intervalSeconds: 30, timeoutSeconds: 90 })
   })
 
   it('ends an idle session, and a keepalive keeps it alive', async () => {

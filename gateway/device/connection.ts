@@ -41,6 +41,14 @@ const PREAUTH_BUFFER_LIMIT = 16 * 1024
 
 export type { DeviceSnapshot } from './snapshot.js'
 
+/** What the device server hears from its connections (one object shared by all of them). */
+export interface ConnectionHost {
+  /** The socket closed: forget the connection. */
+  forget(connection: DeviceConnection): void
+  /** A deadline due within seconds began (forwards settling, the grace after DISCONNECT). */
+  watch(connection: DeviceConnection): void
+}
+
 export class DeviceConnection implements ConnectedDevice {
   readonly connId: number
   readonly remoteAddress: string
@@ -55,8 +63,7 @@ export class DeviceConnection implements ConnectedDevice {
   private queued: ApfMessage[] | null = null
   private pendingError: ApfDecodeError | null = null
   private drainWaiters: Set<Channel> | null = null
-  /** Told once the socket has closed (the device server forgets the connection then). */
-  private readonly onClosed: ((connection: DeviceConnection) => void) | null
+  private readonly host: ConnectionHost | null
   private lastForwardAt = 0
   private endingAt = 0
   private finished = false
@@ -70,11 +77,11 @@ export class DeviceConnection implements ConnectedDevice {
   consoleBytesToDevice = 0
   consoleBytesFromDevice = 0
 
-  constructor(socket: Socket, ctx: DeviceContext, transport: 'tls' | 'plain', now: number, onClosed: ((connection: DeviceConnection) => void) | null = null) {
+  constructor(socket: Socket, ctx: DeviceContext, transport: 'tls' | 'plain', now: number, host: ConnectionHost | null = null) {
     this.socket = socket
     this.ctx = ctx
     this.transport = transport
-    this.onClosed = onClosed
+    this.host = host
     this.connId = ctx.nextConnId()
     this.remoteAddress = socket.remoteAddress ?? 'unknown'
     this.remotePort = socket.remotePort ?? 0
@@ -142,13 +149,27 @@ export class DeviceConnection implements ConnectedDevice {
     this.endWith(ApfDisconnectReason.BY_APPLICATION, label, `ended by the gateway (${label})`, true)
   }
 
+  /**
+   * A deadline other than idleness is pending (authentication, forwards settling, the grace after
+   * DISCONNECT): the sweep checks such connections every time, the rest only as often as the idle
+   * timeout needs.
+   */
+  get hasNearDeadline(): boolean {
+    if (this.endingAt !== 0) return !this.socket.destroyed
+    if (this.finished) return false
+    if (this.authenticatedAt === 0) return true
+    return this.lastForwardAt !== 0 && !this.state.keepaliveOptionsSent
+  }
+
   /** Called by the shared sweep with the current time. */
   checkDeadlines(now: number): void {
-    if (this.finished) return
+    // Before the `finished` test: a session we ended is finished at once, but its socket stays
+    // ours until the device closes it or the grace runs out.
     if (this.endingAt !== 0) {
-      if (now - this.endingAt >= END_GRACE_MS) this.socket.destroy()
+      if (now - this.endingAt >= END_GRACE_MS && !this.socket.destroyed) this.socket.destroy()
       return
     }
+    if (this.finished) return
     const config = this.ctx.config
     if (this.authenticatedAt === 0 && now - this.connectedAt >= config.authTimeoutMs) {
       this.endWith(ApfDisconnectReason.CONNECTION_TIMED_OUT, 'auth-timeout', `not authenticated within ${config.authTimeoutMs} ms`, false)
@@ -263,6 +284,7 @@ export class DeviceConnection implements ConnectedDevice {
         return reportBlocked(this.ctx, this, effect.protocol, effect.host, effect.port)
       case 'device-disconnected':
         this.endingAt = Date.now()
+        this.host?.watch(this)
         this.socket.end()
         return this.finish('device-disconnect', true, `device sent DISCONNECT (reason ${effect.reasonCode})`)
       case 'end':
@@ -317,6 +339,7 @@ export class DeviceConnection implements ConnectedDevice {
 
   private onForwardAdded(): void {
     this.lastForwardAt = Date.now()
+    if (!this.state.keepaliveOptionsSent) this.host?.watch(this)
     if (this.state.fqdn !== null && this.registered) this.ctx.presence.rename(this, this.state.fqdn)
   }
 
@@ -387,7 +410,7 @@ export class DeviceConnection implements ConnectedDevice {
 
   private onSocketClosed(): void {
     this.finish('connection-lost', false, 'socket closed')
-    this.onClosed?.(this)
+    this.host?.forget(this)
   }
 
   private onError(error: NodeJS.ErrnoException): void {
@@ -399,6 +422,7 @@ export class DeviceConnection implements ConnectedDevice {
   private endWith(reason: number, label: string, detail: string, expected: boolean): void {
     if (!this.isOpen) return
     this.endingAt = Date.now()
+    this.host?.watch(this)
     this.sendMessage({ type: M.DISCONNECT, reasonCode: reason })
     this.socket.end()
     if (PROTOCOL_LABELS.has(label)) this.ctx.stats.protocolErrors++

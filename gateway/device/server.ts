@@ -11,7 +11,7 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, DEFAULT_CIPHERS, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls'
 import type { ListenAddress } from '../config.js'
 import { listenOn, stopListening } from '../listen.js'
-import { DeviceConnection } from './connection.js'
+import { DeviceConnection, type ConnectionHost } from './connection.js'
 import type { DeviceContext } from './context.js'
 
 export interface DeviceTlsMaterial {
@@ -40,9 +40,19 @@ export class DeviceServer {
   private plainServer: Server | null = null
   private sweepTimer: NodeJS.Timeout | null = null
   private sweeps = 0
-  /** Shared by every connection (told when its socket closed). */
-  private readonly forget = (connection: DeviceConnection): void => {
-    this.connections.delete(connection)
+  /**
+   * Connections with a deadline due within seconds (DeviceConnection.hasNearDeadline), checked at
+   * every sweep; the idle deadline of the others needs a look only every quarter of it. At
+   * 19,000 idle devices that is a walk over 19,000 objects every 22 s instead of every second.
+   */
+  private readonly watched = new Set<DeviceConnection>()
+  /** Shared by every connection instead of closures per socket. */
+  private readonly host: ConnectionHost = {
+    forget: (connection) => {
+      this.connections.delete(connection)
+      this.watched.delete(connection)
+    },
+    watch: (connection) => void this.watched.add(connection),
   }
 
   constructor(ctx: DeviceContext) {
@@ -53,6 +63,11 @@ export class DeviceServer {
   get sweepIntervalMs(): number {
     const c = this.ctx.config
     return Math.max(20, Math.min(1000, Math.floor(Math.min(c.authTimeoutMs, c.idleTimeoutMs) / 4)))
+  }
+
+  /** Every how many sweeps all connections are checked: the idle deadline, met within a quarter of itself. */
+  get fullSweepEvery(): number {
+    return Math.max(1, Math.floor(Math.floor(this.ctx.config.idleTimeoutMs / 4) / this.sweepIntervalMs))
   }
 
   async listenTls(address: ListenAddress, backlog: number, material: DeviceTlsMaterial): Promise<ListenAddress> {
@@ -125,9 +140,10 @@ export class DeviceServer {
     if (socket.destroyed) return
     socket.setNoDelay(true)
     this.ctx.stats.deviceConnectionsAccepted++
-    // One shared callback instead of a once('close') wrapper per socket: ~250 bytes a device.
-    const connection = new DeviceConnection(socket, this.ctx, transport, Date.now(), this.forget)
+    // One shared host instead of a once('close') wrapper per socket: ~250 bytes a device.
+    const connection = new DeviceConnection(socket, this.ctx, transport, Date.now(), this.host)
     this.connections.add(connection)
+    this.watched.add(connection)
   }
 
   private startSweep(): void {
@@ -143,13 +159,16 @@ export class DeviceServer {
 
   private sweep(): void {
     const now = Date.now()
-    for (const connection of this.connections) {
+    const all = ++this.sweeps % this.fullSweepEvery === 0
+    for (const connection of all ? this.connections : this.watched) {
       try {
         connection.checkDeadlines(now)
       } catch (error) {
         connection.abort(error)
       }
+      if (connection.hasNearDeadline) this.watched.add(connection)
+      else this.watched.delete(connection)
     }
-    if (++this.sweeps % 64 === 0) this.ctx.limiter.prune(now)
+    if (this.sweeps % 64 === 0) this.ctx.limiter.prune(now)
   }
 }
