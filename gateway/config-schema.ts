@@ -68,6 +68,7 @@ export const SETTINGS = {
   'devices.allowedUuids': setting(nullableList(parseUuid), null as string[] | null, 'only these device UUIDs may connect', 'allow-uuids', 'LIST'),
   'devices.credentials': setting(listOf(parseCredential), [], 'device credentials (file: [{username, password|passwordHash, uuids?}])'),
   'devices.maxAuthFailures': setting(integerIn(1, 100), 3, 'USERAUTH failures before a session ends'),
+  'devices.proxyProtocol': setting(parseBoolean, false, 'the plain device listener reads a PROXY protocol header first (stunnel protocol = proxy, HAProxy send-proxy)', 'proxy-protocol'),
   'devices.authTimeoutMs': setting(integerIn(100, 600_000), 10_000, 'time from connect to USERAUTH_SUCCESS', 'auth-timeout-ms', 'MS'),
   'devices.idleTimeoutMs': setting(integerIn(100, 3_600_000), 90_000, 'a session with no message for this long ends', 'idle-timeout-ms', 'MS'),
   'devices.failureLimit': setting(integerIn(1, 1_000_000), 20, 'auth failures per source address before it is refused for a while'),

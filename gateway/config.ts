@@ -29,6 +29,8 @@ export interface DeviceConfig {
   readonly credentials: readonly CredentialSetting[]
   readonly maxAuthFailures: number
   readonly authTimeoutMs: number
+  /** The plain listener's connections start with a PROXY protocol header naming the device. */
+  readonly proxyProtocol: boolean
   readonly idleTimeoutMs: number
   readonly failureLimit: number
   readonly failureWindowMs: number
@@ -243,6 +245,7 @@ function assemble(get: <K extends SettingKey>(key: K) => SettingValue<K>): Gatew
       credentials: get('devices.credentials'),
       maxAuthFailures: get('devices.maxAuthFailures'),
       authTimeoutMs: get('devices.authTimeoutMs'),
+      proxyProtocol: get('devices.proxyProtocol'),
       idleTimeoutMs: get('devices.idleTimeoutMs'),
       failureLimit: get('devices.failureLimit'),
       failureWindowMs: get('devices.failureWindowMs'),

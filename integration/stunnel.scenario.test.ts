@@ -144,9 +144,11 @@ describe('the vendor layout: stunnel in front of the plain APF listener', () => 
     expect(listed.status, listed.err).toBe(0)
     const { devices } = JSON.parse(listed.out) as { devices: { uuid: string; systemName: string; remoteAddress: string }[] }
     expect(devices.map((d) => d.uuid)).toEqual([uuid])
-    // Behind a terminator every device arrives from stunnel's loopback connection.
-    expect(devices[0]?.remoteAddress).toMatch(/^127\.0\.0\.1\b/)
-    expect(stunnelLog).toMatch(/accepted connection from 127\.0\.0\.1/)
+    // stunnel's PROXY header names the device's own address and port (the connection stunnel
+    // accepted), not stunnel's loopback connection to the gateway.
+    const accepted = /accepted connection from (127\.0\.0\.1:\d+)/.exec(stunnelLog)?.[1]
+    expect(accepted, stunnelLog).toBeDefined()
+    expect(devices[0]?.remoteAddress).toBe(accepted)
   }, 30_000)
 
   it('carries a WS-MAN request from the HTTP proxy through the gateway and stunnel to the device', async () => {

@@ -15,13 +15,14 @@ export interface ReportedConnection {
   readonly remote: string
   readonly remoteAddress: string
   readonly transport: 'tls' | 'plain'
+  readonly addressIsDevice: boolean
   readonly triggerReason: number
 }
 
 export function reportAuthFailed(ctx: DeviceContext, c: ReportedConnection, deviceId: string | null, username: string, reason: string, failures: number): void {
   const { stats, logger, limiter, events } = ctx
   stats.apfAuthFailures++
-  if (c.transport === 'tls') limiter.recordFailure(c.remoteAddress, Date.now())
+  if (c.addressIsDevice) limiter.recordFailure(c.remoteAddress, Date.now())
   logger.warn({ event: 'apf-auth-failed', deviceId, connId: c.connId, remote: c.remote, username, reason, failures }, 'APF authentication failed')
   events.emit({ type: 'auth-failed', time: new Date().toISOString(), side: 'apf', uuid: deviceId, username, remote: c.remote, reason })
 }

@@ -25,6 +25,7 @@ import type { Channel } from './channel.js'
 import { ChannelTable } from './channels.js'
 import { reportAuthFailed, reportBlocked, reportConnected, reportSessionEnd } from './connection-report.js'
 import type { DeviceContext } from './context.js'
+import type { ProxiedPeer } from './proxy-header.js'
 import { LABELS, PROTOCOL_LABELS } from './end-reasons.js'
 import { relayDirectTcpip } from './relay.js'
 import { snapshotOf, type DeviceSnapshot } from './snapshot.js'
@@ -53,6 +54,8 @@ export class DeviceConnection implements ConnectedDevice {
   readonly connId: number
   readonly remoteAddress: string
   readonly remotePort: number
+  /** The address is the device's own (TLS here, or a PROXY header): auth failures count against it. */
+  readonly addressIsDevice: boolean
   readonly connectedAt: number
   readonly transport: 'tls' | 'plain'
   private readonly socket: Socket
@@ -77,14 +80,19 @@ export class DeviceConnection implements ConnectedDevice {
   consoleBytesToDevice = 0
   consoleBytesFromDevice = 0
 
-  constructor(socket: Socket, ctx: DeviceContext, transport: 'tls' | 'plain', now: number, host: ConnectionHost | null = null) {
+  /**
+   * `peer`: the device's own address from a TLS terminator's PROXY header, when the plain
+   * listener reads one; without it a plain connection's address is the terminator's.
+   */
+  constructor(socket: Socket, ctx: DeviceContext, transport: 'tls' | 'plain', now: number, host: ConnectionHost | null = null, peer: ProxiedPeer | null = null) {
     this.socket = socket
     this.ctx = ctx
     this.transport = transport
     this.host = host
     this.connId = ctx.nextConnId()
-    this.remoteAddress = socket.remoteAddress ?? 'unknown'
-    this.remotePort = socket.remotePort ?? 0
+    this.remoteAddress = peer?.address ?? socket.remoteAddress ?? 'unknown'
+    this.remotePort = peer?.port ?? socket.remotePort ?? 0
+    this.addressIsDevice = transport === 'tls' || peer !== null
     this.connectedAt = now
     this.lastMessageAt = now
     this.decoder = new ApfStreamDecoder(ctx.decoderLimits)

@@ -11,6 +11,7 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, DEFAULT_CIPHERS, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls'
 import type { ListenAddress } from '../config.js'
 import { listenOn, stopListening } from '../listen.js'
+import { readProxyHeader, type ProxiedPeer } from './proxy-header.js'
 import { DeviceConnection, type ConnectionHost } from './connection.js'
 import type { DeviceContext } from './context.js'
 
@@ -89,9 +90,9 @@ export class DeviceServer {
   }
 
   async listenPlain(address: ListenAddress, backlog: number): Promise<ListenAddress> {
-    // No per-address limit here: behind a TLS terminator every device has the terminator's
-    // address, and one device's failures must not lock the others out.
-    const server = createNetServer((socket) => this.accept(socket, 'plain'))
+    // Without a PROXY header no per-address limit here: behind a TLS terminator every device has
+    // the terminator's address, and one device's failures must not lock the others out.
+    const server = createNetServer((socket) => (this.ctx.config.proxyProtocol ? void this.acceptProxied(socket) : this.accept(socket, 'plain')))
     this.plainServer = server
     this.startSweep()
     return listenOn(server, address, backlog)
@@ -128,20 +129,41 @@ export class DeviceServer {
     // Nothing over its limit (the usual case): no getpeername on the raw socket, whose answer
     // would also stay cached on it for the connection's life.
     if (this.ctx.limiter.size === 0) return true
-    const address = socket.remoteAddress ?? ''
-    if (!this.ctx.limiter.isBlocked(address, Date.now())) return true
-    this.ctx.stats.rateLimitedConnections++
-    this.ctx.logger.debug({ event: 'connection-refused', remote: address, reason: 'rate-limited' }, 'source address over its auth-failure limit')
+    if (this.screenAddress(socket.remoteAddress ?? '')) return true
     socket.destroy()
     return false
   }
 
-  private accept(socket: Socket, transport: 'tls' | 'plain'): void {
+  /** False (counted, logged) when the address is over its auth-failure limit. */
+  private screenAddress(address: string): boolean {
+    if (this.ctx.limiter.size === 0 || !this.ctx.limiter.isBlocked(address, Date.now())) return true
+    this.ctx.stats.rateLimitedConnections++
+    this.ctx.logger.debug({ event: 'connection-refused', remote: address, reason: 'rate-limited' }, 'source address over its auth-failure limit')
+    return false
+  }
+
+  /** The terminator's PROXY header first: the device's address, screened like a TLS device's. */
+  private async acceptProxied(socket: Socket): Promise<void> {
+    const outcome = await readProxyHeader(socket, this.ctx.config.authTimeoutMs)
+    if (outcome.kind === 'failed') {
+      this.ctx.stats.connectionErrors++
+      const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
+      this.ctx.logger.info({ event: 'connection-error', remote, code: 'PROXY_HEADER', err: outcome.reason }, 'no valid PROXY protocol header from the TLS terminator')
+      return void socket.destroy()
+    }
+    const peer = outcome.peer
+    if (peer !== null && !this.screenAddress(peer.address)) return void socket.destroy()
+    this.accept(socket, 'plain', peer)
+    // Paused by the header reader so no APF byte was emitted to nobody; the connection listens now.
+    socket.resume()
+  }
+
+  private accept(socket: Socket, transport: 'tls' | 'plain', peer: ProxiedPeer | null = null): void {
     if (socket.destroyed) return
     socket.setNoDelay(true)
     this.ctx.stats.deviceConnectionsAccepted++
     // One shared host instead of a once('close') wrapper per socket: ~250 bytes a device.
-    const connection = new DeviceConnection(socket, this.ctx, transport, Date.now(), this.host)
+    const connection = new DeviceConnection(socket, this.ctx, transport, Date.now(), this.host, peer)
     this.connections.add(connection)
     this.watched.add(connection)
   }
