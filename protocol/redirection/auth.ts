@@ -5,6 +5,7 @@
  */
 
 import { computeDigestResponse } from '../digest/compute.js'
+import { timingSafeEqualText } from '../digest/verify.js'
 import { AuthType, REDIRECTION_DIGEST_METHOD, REDIRECTION_DIGEST_URI } from './constants.js'
 import type { AuthRequestBody } from './messages.js'
 
@@ -83,7 +84,8 @@ export function verifyDigestAnswer(body: DigestBody, password: string): boolean 
     nonce: body.nonce,
     ...(body.qop !== null ? { qop: body.qop, nc: body.nc, cnonce: body.cnonce } : {}),
   })
-  return expected === body.response.toLowerCase()
+  // Constant time: how much of a guess matched must not show in how long the check took.
+  return timingSafeEqualText(expected, body.response.toLowerCase())
 }
 
 /** Is this digest body a first step (no response yet)? */
