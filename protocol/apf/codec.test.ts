@@ -6,6 +6,12 @@ import { MessageType as M, isMessageType, nameMessageType } from './constants.js
 import type { ApfMessage } from './messages.js'
 
 describe('encodeApfMessage', () => {
+  it('refuses a message of a type it does not know with a typed error (a caller around the types)', () => {
+    const alien = JSON.parse('{"type":250,"cookie":1}') as ApfMessage
+    expect(() => encodeApfMessage(alien)).toThrow(ApfEncodeError)
+    expect(() => encodeApfMessage(alien)).toThrow(/not an APF message this codec encodes: \{"type":250/)
+  })
+
   it('refuses integers that do not fit their field', () => {
     const bad: ApfMessage[] = [
       { type: M.KEEPALIVE_REQUEST, cookie: -1 },

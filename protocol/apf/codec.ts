@@ -7,7 +7,7 @@
  * A short buffer is never an error.
  */
 
-import { ApfDecodeError, ErrorCode } from '../errors.js'
+import { ApfDecodeError, ApfEncodeError, ErrorCode } from '../errors.js'
 import { ByteReader } from './byte-reader.js'
 import {
   decodeChannelClose,
@@ -181,8 +181,9 @@ export function encodeApfMessage(m: ApfMessage, options: EncodeOptions = {}): Bu
   }
 }
 
+/** Only a caller that went around the types gets here: a typed error like any other encode refusal. */
 function assertNever(m: never): never {
-  throw new Error(`unhandled APF message ${JSON.stringify(m)}`)
+  throw new ApfEncodeError(`not an APF message this codec encodes: ${JSON.stringify(m)}`)
 }
 
 /** A one-line description for logs and transcripts: name plus the fields, payloads as length + short hex. */

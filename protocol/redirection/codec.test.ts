@@ -33,6 +33,14 @@ describe('phasesOf', () => {
   })
 })
 
+describe('encodeRedirectionMessage', () => {
+  it('refuses a message of a type it does not know with a typed error (a caller around the types)', () => {
+    const alien = JSON.parse('{"type":"NOT_A_MESSAGE"}') as RedirectionMessage
+    expect(() => encodeRedirectionMessage(alien)).toThrow(RedirectionEncodeError)
+    expect(() => encodeRedirectionMessage(alien)).toThrow(/not a redirection message this codec encodes/)
+  })
+})
+
 describe('describeRedirectionMessage', () => {
   it('is the bare type for a message without fields', () => {
     expect(describeRedirectionMessage({ type: 'KVM_START' })).toBe('KVM_START')

@@ -64,7 +64,7 @@ import {
   solDataDecoder,
 } from './codec-sol.js'
 import { DEFAULT_REDIRECTION_LIMITS, RedirCommand as C, type RedirectionLimits, type RedirectionPhase } from './constants.js'
-import { RedirectionDecodeError } from './errors.js'
+import { RedirectionDecodeError, RedirectionEncodeError } from './errors.js'
 import type { RedirectionMessage, RedirectionMessageType } from './messages.js'
 
 /** Phases whose bytes are framed redirection messages (`rfb` is raw). */
@@ -249,8 +249,9 @@ export function encodeRedirectionMessage(m: RedirectionMessage): Buffer {
   }
 }
 
+/** Only a caller that went around the types gets here: a typed error like any other encode refusal. */
 function assertNever(m: never): never {
-  throw new Error(`unhandled redirection message ${JSON.stringify(m)}`)
+  throw new RedirectionEncodeError(`not a redirection message this codec encodes: ${JSON.stringify(m)}`)
 }
 
 /** One line for logs and transcripts: the type plus fields, binary as length + short hex. */
