@@ -142,7 +142,7 @@ describe('target files', () => {
   it('ships a valid MeshCentral target file (its files appear once the peer is set up)', () => {
     const raw = JSON.parse(readFileSync(new URL('./targets/meshcentral.json', import.meta.url), 'utf8')) as { peer: string; device: { port: number } }
     expect(raw.peer).toBe('meshcentral')
-    expect(raw.device.port).toBe(44330)
+    expect(raw.device.port).toBe(24330)
   })
 })
 

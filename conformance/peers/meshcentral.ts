@@ -23,7 +23,8 @@ import { sleep } from '../probe/probe-device.js'
 import { repositoryRoot } from '../reference.js'
 
 export const MESHCENTRAL_VERSION = '1.1.55'
-export const MESHCENTRAL_PORTS = Object.freeze({ web: 44380, mps: 44330 })
+/** Below the ephemeral range (32768-60999 here): a fixed port up there can be taken by any outgoing connection of the run. */
+export const MESHCENTRAL_PORTS = Object.freeze({ web: 24380, mps: 24330 })
 const ADMIN = Object.freeze({ user: 'ciralab', password: 'Adm1n!Pass-ciralab', email: 'admin@ciralab.test' })
 const CIRA_PASSWORD = 'Cira!Pass1'
 const GROUP_NAME = 'ciralab-cira'
