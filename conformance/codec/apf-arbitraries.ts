@@ -83,21 +83,4 @@ export const anyApfMessage: fc.Arbitrary<ApfMessage> = fc.oneof(
   { arbitrary: fc.record({ type: fc.constant(M.GLOBAL_REQUEST), wantReply: fc.boolean(), request: otherGlobalRequest }), weight: 1 },
 ) as fc.Arbitrary<ApfMessage>
 
-/** Split points for a buffer of `length` bytes: sorted, unique, strictly inside. */
-export function splitPoints(length: number): fc.Arbitrary<number[]> {
-  if (length < 2) return fc.constant([])
-  return fc
-    .uniqueArray(fc.integer({ min: 1, max: length - 1 }), { maxLength: Math.min(length - 1, 32) })
-    .map((points) => points.sort((a, b) => a - b))
-}
-
-export function splitAt(buf: Buffer, points: readonly number[]): Buffer[] {
-  const chunks: Buffer[] = []
-  let start = 0
-  for (const p of points) {
-    chunks.push(buf.subarray(start, p))
-    start = p
-  }
-  chunks.push(buf.subarray(start))
-  return chunks
-}
+export { splitAt, splitPoints } from './chunking.js'

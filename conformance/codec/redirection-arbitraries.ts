@@ -7,6 +7,7 @@
 import fc from 'fast-check'
 import type { AtaRegisters, MessagePhase, RedirectionMessage } from '../../protocol/redirection/index.js'
 import type { PixelFormat, RfbClientMessage } from '../../protocol/redirection/rfb.js'
+import { splitPoints as chunkPoints } from './chunking.js'
 
 const u8 = fc.integer({ min: 0, max: 0xff })
 const u16 = fc.integer({ min: 0, max: 0xffff })
@@ -210,19 +211,9 @@ export const rfbClientMessage: fc.Arbitrary<RfbClientMessage> = fc.oneof(
   fc.record({ type: fc.constant('ClientCutText' as const), text: bytes(64) }),
 )
 
-/** Sorted cut points inside [1, length). */
+/** Redirection streams are cut at up to 12 points. */
 export function splitPoints(length: number): fc.Arbitrary<number[]> {
-  if (length < 2) return fc.constant([])
-  return fc.uniqueArray(fc.integer({ min: 1, max: length - 1 }), { maxLength: Math.min(12, length - 1) }).map((p) => [...p].sort((a, b) => a - b))
+  return chunkPoints(length, 12)
 }
 
-export function splitAt(bytes: Buffer, points: readonly number[]): Buffer[] {
-  const chunks: Buffer[] = []
-  let at = 0
-  for (const p of points) {
-    chunks.push(bytes.subarray(at, p))
-    at = p
-  }
-  chunks.push(bytes.subarray(at))
-  return chunks
-}
+export { splitAt } from './chunking.js'

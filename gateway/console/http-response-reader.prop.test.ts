@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { propertyParams, propertyTimeout } from '../../conformance/codec/fc-params.js'
 import { ResponseReader, type ResponseHead, type ResponseReadError } from './http-response-reader.js'
+import { splitAt } from '../../conformance/codec/chunking.js'
 
 const PROPERTIES = 2
 
@@ -20,17 +21,9 @@ function readAll(pieces: readonly Buffer[], end: boolean): Outcome {
   return out
 }
 
-/** Cut `bytes` at the given points (sorted, deduplicated). */
+/** Cut `bytes` at the given points (folded into range, sorted, deduplicated). */
 function cut(bytes: Buffer, points: readonly number[]): Buffer[] {
-  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Buffer[] = []
-  let from = 0
-  for (const p of at) {
-    out.push(bytes.subarray(from, p))
-    from = p
-  }
-  out.push(bytes.subarray(from))
-  return out
+  return splitAt(bytes, [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b))
 }
 
 const token = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/).filter((n) => !['content-length', 'transfer-encoding'].includes(n.toLowerCase()))
