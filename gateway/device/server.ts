@@ -92,7 +92,7 @@ export class DeviceServer {
   async listenPlain(address: ListenAddress, backlog: number): Promise<ListenAddress> {
     // Without a PROXY header no per-address limit here: behind a TLS terminator every device has
     // the terminator's address, and one device's failures must not lock the others out.
-    const server = createNetServer((socket) => (this.ctx.config.proxyProtocol ? void this.acceptProxied(socket) : this.accept(socket, 'plain')))
+    const server = createNetServer((socket) => (this.ctx.config.proxyProtocol ? this.acceptProxiedSafely(socket) : this.accept(socket, 'plain')))
     this.plainServer = server
     this.startSweep()
     return listenOn(server, address, backlog)
@@ -140,6 +140,14 @@ export class DeviceServer {
     this.ctx.stats.rateLimitedConnections++
     this.ctx.logger.debug({ event: 'connection-refused', remote: address, reason: 'rate-limited' }, 'source address over its auth-failure limit')
     return false
+  }
+
+  private acceptProxiedSafely(socket: Socket): void {
+    this.acceptProxied(socket).catch((error: unknown) => {
+      socket.destroy()
+      this.ctx.stats.generalErrors++
+      this.ctx.logger.error({ event: 'general-error', err: error }, 'device connection after a PROXY header failed')
+    })
   }
 
   /** The terminator's PROXY header first: the device's address, screened like a TLS device's. */
