@@ -12,6 +12,7 @@
  */
 
 import { CiralabError, ErrorCode } from '../errors.js'
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../socks5/address.js'
 
 export const PROXY_V1_MAX = 107
 export const PROXY_V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a])
@@ -102,12 +103,12 @@ function decodeV2(buffer: Buffer, maxLength: number): ProxyDecoded {
   const body = buffer.subarray(16, length)
   if (family === 0x11) {
     if (body.length < 12) return malformed(`PROXY v2 TCP over IPv4 needs 12 address bytes, got ${body.length}`)
-    const addresses: ProxiedAddresses = { family: 'tcp4', sourceAddress: ipv4(body, 0), destinationAddress: ipv4(body, 4), sourcePort: body.readUInt16BE(8), destinationPort: body.readUInt16BE(10) }
+    const addresses: ProxiedAddresses = { family: 'tcp4', sourceAddress: formatIpv4(body, 0), destinationAddress: formatIpv4(body, 4), sourcePort: body.readUInt16BE(8), destinationPort: body.readUInt16BE(10) }
     return { kind: 'header', length, header: { version: 2, command: 'proxy', addresses } }
   }
   if (family === 0x21) {
     if (body.length < 36) return malformed(`PROXY v2 TCP over IPv6 needs 36 address bytes, got ${body.length}`)
-    const addresses: ProxiedAddresses = { family: 'tcp6', sourceAddress: ipv6(body, 0), destinationAddress: ipv6(body, 16), sourcePort: body.readUInt16BE(32), destinationPort: body.readUInt16BE(34) }
+    const addresses: ProxiedAddresses = { family: 'tcp6', sourceAddress: formatIpv6(body, 0), destinationAddress: formatIpv6(body, 16), sourcePort: body.readUInt16BE(32), destinationPort: body.readUInt16BE(34) }
     return { kind: 'header', length, header: { version: 2, command: 'proxy', addresses } }
   }
   return { kind: 'header', length, header: { version: 2, command: 'proxy', addresses: null } }
@@ -124,57 +125,11 @@ function parsePort(text: string): number | null {
 }
 
 export function isIpv4(text: string): boolean {
-  const parts = text.split('.')
-  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)
+  return parseIpv4(text) !== null
 }
 
 export function isIpv6(text: string): boolean {
   return parseIpv6(text) !== null
-}
-
-/** The 8 groups of an IPv6 address (with at most one `::` and an optional IPv4 tail), or null. */
-function parseIpv6(text: string): number[] | null {
-  if (!/^[0-9a-fA-F:.]{2,45}$/.test(text)) return null
-  let tail: number[] = []
-  let head = text
-  const lastColon = text.lastIndexOf(':')
-  if (text.includes('.')) {
-    const v4 = text.slice(lastColon + 1)
-    if (!isIpv4(v4)) return null
-    const b = v4.split('.').map(Number) as [number, number, number, number]
-    tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]]
-    head = text.slice(0, lastColon + 1)
-    if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1)
-  }
-  const halves = head.split('::')
-  if (halves.length > 2) return null
-  const groups = (s: string) => (s === '' ? [] : s.split(':'))
-  const left = groups(halves[0] ?? '')
-  const right = halves.length === 2 ? groups(halves[1] ?? '') : []
-  if (![...left, ...right].every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return null
-  const known = left.length + right.length + tail.length
-  if (halves.length === 1 ? known !== 8 : known > 7) return null
-  const fill = new Array<number>(8 - known).fill(0)
-  return [...left.map((g) => parseInt(g, 16)), ...fill, ...right.map((g) => parseInt(g, 16)), ...tail]
-}
-
-function ipv4(body: Buffer, at: number): string {
-  return `${body[at] as number}.${body[at + 1] as number}.${body[at + 2] as number}.${body[at + 3] as number}`
-}
-
-/** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
-function ipv6(body: Buffer, at: number): string {
-  const g = Array.from({ length: 8 }, (_, i) => body.readUInt16BE(at + 2 * i))
-  let best = -1
-  let bestLength = 1
-  for (let i = 0; i < 8; ) {
-    let j = i
-    while (j < 8 && g[j] === 0) j++
-    if (j - i > bestLength) [best, bestLength] = [i, j - i]
-    i = j === i ? i + 1 : j
-  }
-  const text = (from: number, to: number) => g.slice(from, to).map((x) => x.toString(16)).join(':')
-  return best < 0 ? text(0, 8) : `${text(0, best)}::${text(best + bestLength, 8)}`
 }
 
 /** Version 1, as stunnel writes it; null addresses give `PROXY UNKNOWN`. */
@@ -190,17 +145,14 @@ export function encodeProxyHeaderV2(addresses: ProxiedAddresses | null): Buffer 
   if (addresses === null) return Buffer.concat([PROXY_V2_SIGNATURE, Buffer.from([0x20, 0x00, 0x00, 0x00])])
   checkAddresses(addresses)
   const v4 = addresses.family === 'tcp4'
-  const size = v4 ? 12 : 36
-  const out = Buffer.alloc(16 + size)
-  PROXY_V2_SIGNATURE.copy(out, 0)
-  out[12] = 0x21
-  out[13] = v4 ? 0x11 : 0x21
-  out.writeUInt16BE(size, 14)
-  const bytes = (text: string) => (v4 ? text.split('.').map(Number) : (parseIpv6(text) as number[]).flatMap((x) => [x >> 8, x & 0xff]))
-  Buffer.from([...bytes(addresses.sourceAddress), ...bytes(addresses.destinationAddress)]).copy(out, 16)
-  out.writeUInt16BE(addresses.sourcePort, 16 + size - 4)
-  out.writeUInt16BE(addresses.destinationPort, 16 + size - 2)
-  return out
+  const parse = v4 ? parseIpv4 : parseIpv6
+  const ports = Buffer.alloc(4)
+  ports.writeUInt16BE(addresses.sourcePort, 0)
+  ports.writeUInt16BE(addresses.destinationPort, 2)
+  const body = Buffer.concat([parse(addresses.sourceAddress) as Buffer, parse(addresses.destinationAddress) as Buffer, ports])
+  const head = Buffer.from([0x21, v4 ? 0x11 : 0x21, 0, 0])
+  head.writeUInt16BE(body.length, 2)
+  return Buffer.concat([PROXY_V2_SIGNATURE, head, body])
 }
 
 function checkAddresses(a: ProxiedAddresses): void {
