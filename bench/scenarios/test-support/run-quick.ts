@@ -10,8 +10,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
-import { main } from '../../../cli/main.js'
+import { runCli } from '../../../cli/test-support/run-cli.js'
 import type { RunReport } from '../../../reports/model.js'
 import { compareToBaseline, type BaselineRow } from '../../../reports/baseline.js'
 import { readReportFile } from '../../../reports/cli.js'
@@ -28,18 +27,11 @@ export interface QuickRun {
 
 export async function benchQuick(scenario: string, extra: readonly string[] = []): Promise<QuickRun> {
   const dir = mkdtempSync(join(tmpdir(), `ciralab-bench-${scenario}-`))
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: string[] = []
-  const err: string[] = []
-  stdout.on('data', (d: Buffer) => out.push(d.toString()))
-  stderr.on('data', (d: Buffer) => err.push(d.toString()))
   try {
     const argv = ['bench', scenario, '--quick', '--workers', '0', '--out', dir, '--gate', `reports/baselines/gates/${scenario}.txt`, ...extra]
-    const status = await main(argv, {}, { stdout, stderr })
-    const text = out.join('')
+    const { status, out: text, err } = await runCli(argv)
     const json = /report \(json\): (.+)/.exec(text)?.[1]
-    if (json === undefined) throw new Error(`no report written (status ${status}):\n${text}\n${err.join('')}`)
+    if (json === undefined) throw new Error(`no report written (status ${status}):\n${text}\n${err}`)
     const report = readReportFile(json)
     if (report.kind !== 'run') throw new Error(`${json}: not a run report`)
     const md = json.replace(/\.json$/, '.md')
@@ -47,7 +39,7 @@ export async function benchQuick(scenario: string, extra: readonly string[] = []
     for (const f of [md, html]) if (!existsSync(f)) throw new Error(`missing ${f}`)
     // Read the renderings before the folder goes.
     const baseline = compareToBaseline(report, readReportFile(`reports/baselines/${scenario}-quick.json`))
-    return { status, out: text, err: err.join(''), report, markdown: readFileSync(md, 'utf8'), html: readFileSync(html, 'utf8'), baseline }
+    return { status, out: text, err, report, markdown: readFileSync(md, 'utf8'), html: readFileSync(html, 'utf8'), baseline }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
