@@ -9,7 +9,7 @@ import { formatHelp, parseCommand, type CommandSpec } from '../cli/args.js'
 import type { CliContext } from '../cli/context.js'
 import { resolveSettings, type SimulateSettings } from './cli-settings.js'
 import type { Fleet } from './fleet/fleet.js'
-import { LocalFleet } from './fleet/local-fleet.js'
+import { DEFAULT_MAX_CONNECTING, LocalFleet } from './fleet/local-fleet.js'
 import { ProcessFleet } from './fleet/process-fleet.js'
 import { formatProgress, formatSummary, judge, type FleetSnapshot, type Verdict } from './fleet/summary.js'
 
@@ -35,7 +35,7 @@ export const simulateSpec: CommandSpec = {
     'amt-user': { type: 'string', placeholder: 'U', description: 'AMT admin user consoles log in with (WS-MAN, redirection)', defaultText: 'admin' },
     'amt-password': { type: 'string', placeholder: 'P', description: 'AMT admin password', defaultText: 'P@ssw0rd' },
     workers: { type: 'string', placeholder: 'K', description: 'worker processes (0: this process)', defaultText: '0 up to 15000 devices, then one per 15000' },
-    'max-connecting': { type: 'string', placeholder: 'N', description: 'devices connecting at once per process (0: no cap)', defaultText: '256' },
+    'max-connecting': { type: 'string', placeholder: 'N', description: 'devices connecting at once per process (0: no cap)', defaultText: String(DEFAULT_MAX_CONNECTING) },
     'source-ips': { type: 'string', placeholder: 'RANGE', description: 'source addresses, round-robin (127.0.0.2-127.0.0.9,127.0.1.1)' },
     json: { type: 'boolean', description: 'print the summary as JSON' },
   },

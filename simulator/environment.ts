@@ -5,7 +5,8 @@
  */
 
 import { ConnectGate } from './device/connect-gate.js'
-import type { DeviceEnvironment, DeviceState, SimulatedDevice } from './device/device.js'
+import type { DeviceEnvironment } from './device/config.js'
+import type { DeviceState, SimulatedDevice } from './device/device.js'
 import { defaultServices, type ServiceTable } from './device/services.js'
 import { DeviceTls, type TransportOptions } from './device/tls.js'
 import { silentLogger, type SimLogger } from './log.js'

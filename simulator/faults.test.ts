@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MessageType as M } from '../protocol/apf/index.js'
 import { createRandom } from './device/rng.js'
 import { garbageBytes, splitAtRandom } from './faults.js'
-import type { ChannelService } from './services/types.js'
 import { Harness, untilState } from './test-support/harness.js'
 import type { MiniSession } from './test-support/mini-gateway.js'
+import { serveEcho } from './test-support/echo-service.js'
 
 let harness: Harness | null = null
 afterEach(async () => {
@@ -13,9 +13,7 @@ afterEach(async () => {
   harness = null
 })
 
-const echo: ChannelService = (stream) => {
-  stream.pipe(stream)
-}
+const echo = serveEcho
 
 async function connected(profile: unknown = {}, gateway = {}, plain = true) {
   const h = await new Harness({ plain, profile: { reconnect: { retryDelaySeconds: 0.02 }, ...(profile as object) }, gateway, services: new Map([[16992, echo]]) }).start()

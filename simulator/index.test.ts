@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createDevice, createFleet, parseProfile, snapshotDevice, type ServiceTable } from './index.js'
 import { untilState } from './test-support/harness.js'
 import { MiniGateway } from './test-support/mini-gateway.js'
+import { serveEcho } from './test-support/echo-service.js'
 
 const closers: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -18,7 +19,7 @@ async function gateway(): Promise<{ g: MiniGateway; endpoint: { host: string; po
 describe('the library API', () => {
   it('creates one device, lets a test press Fast Call for Help, and shows its channels and bytes', async () => {
     const { g, endpoint } = await gateway()
-    const services: ServiceTable = new Map([[16992, (stream) => void stream.pipe(stream)]])
+    const services: ServiceTable = new Map([[16992, serveEcho]])
     const single = createDevice({
       gateway: endpoint,
       transport: { mode: 'plain' },

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import net from 'node:net'
-import type { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LinkedSocket } from './link.js'
 import { Harness, untilState } from './test-support/harness.js'
 import { TimerWheel } from './wheel.js'
+import { serveEcho } from './test-support/echo-service.js'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -114,7 +114,7 @@ describe('the link model', () => {
 
 describe('the link model under a device', () => {
   it('carries a TLS tunnel: the handshake pays the round trips, channel data arrives intact', async () => {
-    const services = new Map([[16992, (stream: Duplex) => void stream.pipe(stream)]])
+    const services = new Map([[16992, serveEcho]])
     const h = await new Harness({ services, profile: { link: { rttMs: 40, downlinkBytesPerSecond: 400_000, uplinkBytesPerSecond: 400_000 } } }).start()
     cleanups.push(() => h.close())
     const device = h.device(0)

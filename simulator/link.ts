@@ -78,7 +78,7 @@ export class LinkDirection {
     if (this.bucketHead === this.bucket.length && this.freeAt < now) this.freeAt = now
     this.bucket.push(data)
     this.queuedBytes += data.length
-    this.service()
+    this.service(now)
   }
 
   unblock(): void {
@@ -94,8 +94,7 @@ export class LinkDirection {
     this.queuedBytes = 0
   }
 
-  service(): void {
-    const now = this.wheel.now()
+  service(now = this.wheel.now()): void {
     this.drainBucket(now)
     this.drainLine(now)
     this.arm(now)

@@ -6,6 +6,7 @@ import type { ChannelService } from '../services/types.js'
 import { Harness, untilState } from '../test-support/harness.js'
 import type { MiniSession } from '../test-support/mini-gateway.js'
 import type { DeviceChannel } from './channel.js'
+import { serveEcho } from '../test-support/echo-service.js'
 
 let harness: Harness | null = null
 afterEach(async () => {
@@ -13,9 +14,7 @@ afterEach(async () => {
   harness = null
 })
 
-const echo: ChannelService = (stream) => {
-  stream.pipe(stream)
-}
+const echo = serveEcho
 /** Holds the channel open and never reads. */
 const stall: ChannelService = (stream) => {
   stream.pause()

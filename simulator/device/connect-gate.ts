@@ -15,8 +15,8 @@ export interface GateWaiter {
 export class ConnectGate {
   readonly limit: number
   private active = 0
-  private readonly waiting: (GateWaiter | null)[] = []
-  private head = 0
+  /** Insertion order is arrival order, and a stopped device leaves in O(1). */
+  private readonly waiting = new Set<GateWaiter>()
   private drainScheduled = false
 
   constructor(limit: number) {
@@ -28,16 +28,16 @@ export class ConnectGate {
   }
 
   get queued(): number {
-    return this.waiting.length - this.head
+    return this.waiting.size
   }
 
   acquire(waiter: GateWaiter): void {
-    if (this.active < this.limit && this.queued === 0) {
+    if (this.active < this.limit && this.waiting.size === 0) {
       this.active++
       waiter.granted()
       return
     }
-    this.waiting.push(waiter)
+    this.waiting.add(waiter)
   }
 
   /** A slot holder is done (connected or failed). */
@@ -45,7 +45,7 @@ export class ConnectGate {
     this.active = Math.max(0, this.active - 1)
     // Grant from a fresh tick: a grant can fail synchronously and release again, and the
     // queue may be thousands long.
-    if (!this.drainScheduled && this.queued > 0) {
+    if (!this.drainScheduled && this.waiting.size > 0) {
       this.drainScheduled = true
       setImmediate(() => this.drain())
     }
@@ -53,25 +53,16 @@ export class ConnectGate {
 
   /** A waiter gave up (the device was stopped): forget it. */
   cancel(waiter: GateWaiter): void {
-    const i = this.waiting.indexOf(waiter, this.head)
-    if (i >= 0) this.waiting[i] = null
+    this.waiting.delete(waiter)
   }
 
   private drain(): void {
     this.drainScheduled = false
-    while (this.active < this.limit && this.head < this.waiting.length) {
-      const next = this.waiting[this.head]
-      this.waiting[this.head++] = null
-      if (next === null || next === undefined) continue
+    for (const next of this.waiting) {
+      if (this.active >= this.limit) break
+      this.waiting.delete(next)
       this.active++
       next.granted()
-    }
-    if (this.head === this.waiting.length) {
-      this.waiting.length = 0
-      this.head = 0
-    } else if (this.head > 4096) {
-      this.waiting.splice(0, this.head)
-      this.head = 0
     }
   }
 }

@@ -21,8 +21,6 @@ import { deviceRandom, type Random } from './rng.js'
 import { classifyConnectError } from './tls.js'
 import { openTransport, type PendingTransport } from './transport.js'
 
-export type { DeviceConfig, DeviceEnvironment, DeviceFirmware } from './config.js'
-
 export type DeviceState = 'new' | 'idle' | 'waiting' | 'connecting' | 'handshaking' | 'connected' | 'gave-up' | 'refused' | 'stopped'
 
 export interface DeviceEvents {
@@ -249,6 +247,7 @@ export class SimulatedDevice extends EventEmitter<DeviceEvents> implements Conne
     this.pending = null
     if (this.currentState !== 'connecting') {
       transport.destroy()
+      this.releaseSlot()
       return
     }
     this.setState('handshaking')

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createRootCa, issueServerCertificate } from '../../pki/certificates.js'
 import { loopbackPki } from '../../pki/fixtures.js'
 import { Harness, untilState, type HarnessOptions } from '../test-support/harness.js'
-import { classifyConnectError, hasExtension, NS_CERT_TYPE_OID } from './tls.js'
+import { classifyConnectError } from './tls.js'
+import { hasExtension, NS_CERT_TYPE_OID } from './tls-verify.js'
 
 const harnesses: Harness[] = []
 afterEach(async () => {

@@ -17,7 +17,6 @@ import type { FailureReason } from '../reasons.js'
 import { SimulatorError } from '../errors.js'
 import { GatewayCertificateCheck, hasExtension, NS_CERT_TYPE_OID } from './tls-verify.js'
 
-export { hasExtension, NS_CERT_TYPE_OID } from './tls-verify.js'
 
 export interface TransportOptions {
   /** `plain` speaks APF over bare TCP (--plain). */

@@ -6,7 +6,7 @@
 
 import type { AmtAccount } from '../identity.js'
 import { amtMajor } from '../identity.js'
-import type { DeviceConfig } from '../device/device.js'
+import type { DeviceConfig } from '../device/config.js'
 import { generateIdentity } from '../device/identity-gen.js'
 import type { GatewayPair } from '../device/policy.js'
 import { deviceRandom, pickWeighted } from '../device/rng.js'
