@@ -38,7 +38,8 @@ async function stalledPeer(): Promise<{ client: net.Socket; peer: Promise<net.So
 describe('RedirectionConnection backpressure and deadline', () => {
   it('waits for drain while a read is pending, resumes when the peer reads, and times out at the deadline', async () => {
     const { client, peer } = await stalledPeer()
-    const connection = new RedirectionConnection(client, { deadlineMs: 1500 })
+    // The deadline must outlast pushing 12 MB once the peer reads, on a busy machine too.
+    const connection = new RedirectionConnection(client, { deadlineMs: 6000 })
     const pendingRead = connection.next().catch((e: unknown) => e)
     const payload = Buffer.alloc(60_000, 0x41)
     const sends: Promise<void>[] = []
