@@ -9,6 +9,7 @@
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import type { Logger } from 'pino'
+import { endAndLinger } from '../console/connections.js'
 import { ChannelOpenError, type ConnectedDevice } from '../console/directory.js'
 import { openChannelWithin } from '../console/target.js'
 import { runTunnel, type TunnelTotals } from '../console/tunnel.js'
@@ -120,13 +121,13 @@ export class HopServer {
   private refuseUnauthenticated(socket: Socket, request: HopRequest, verdict: Exclude<HopVerdict, 'ok'>): void {
     this.hopsUnauthenticated++
     this.options.logger.warn({ event: 'cluster-hop-unauthenticated', remote: socket.remoteAddress, deviceId: request.uuid, port: request.port, verdict }, REFUSAL[verdict])
-    socket.end(encodeHopReply({ status: 'refused', reasonCode: null, message: REFUSAL[verdict] }))
+    endAndLinger(socket, encodeHopReply({ status: 'refused', reasonCode: null, message: REFUSAL[verdict] }))
   }
 
   private refuse(socket: Socket, request: HopRequest, error: ChannelOpenError): void {
     this.hopsRefused++
     this.options.logger.debug({ event: 'cluster-hop-refused', deviceId: request.uuid, port: request.port, kind: error.kind }, 'hop refused')
-    socket.end(encodeHopReply({ status: error.kind, reasonCode: error.reasonCode, message: error.message }))
+    endAndLinger(socket, encodeHopReply({ status: error.kind, reasonCode: error.reasonCode, message: error.message }))
   }
 }
 
