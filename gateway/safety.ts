@@ -12,6 +12,7 @@
 import { isIP } from 'node:net'
 import { CiralabError, ErrorCode } from '../protocol/errors.js'
 import type { GatewayConfig, ListenAddress } from './config.js'
+import { formatHostPort } from './config-values.js'
 
 /** Refusals an operator may override, one id per risk. */
 export const UNSAFE_SETTINGS = ['console-without-auth', 'api-without-token', 'plain-device-public', 'legacy-tls-public', 'no-device-credentials', 'cluster-without-secret'] as const
@@ -59,10 +60,6 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(v4) === 4 && v4.startsWith('127.')
 }
 
-function showAddress(a: ListenAddress): string {
-  return isIP(a.host) === 6 ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`
-}
-
 const isPublic = (a: ListenAddress | null): a is ListenAddress => a !== null && !isLoopbackHost(a.host)
 
 /** Console and admin listeners that anyone who reaches them could use. */
@@ -74,7 +71,7 @@ function openListeners(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] 
       found.push({
         id: 'console-without-auth',
         setting: `listen.${name}`,
-        problem: `the console ${name === 'http' ? 'HTTP proxy' : 'SOCKS5 listener'} listens on ${showAddress(address)} without proxy authentication: anyone who reaches it can open channels to every connected device's AMT ports`,
+        problem: `the console ${name === 'http' ? 'HTTP proxy' : 'SOCKS5 listener'} listens on ${formatHostPort(address)} without proxy authentication: anyone who reaches it can open channels to every connected device's AMT ports`,
         fix: 'set console.auth (--proxy-auth USER:PASSWORD) or bind it to 127.0.0.1',
       })
     }
@@ -84,7 +81,7 @@ function openListeners(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] 
     found.push({
       id: 'cluster-without-secret',
       setting: 'internalListen',
-      problem: `the internal listener for other instances listens on ${showAddress(cluster.internalListen)} without a cluster secret: anyone who reaches it can open channels to this instance's devices`,
+      problem: `the internal listener for other instances listens on ${formatHostPort(cluster.internalListen)} without a cluster secret: anyone who reaches it can open channels to this instance's devices`,
       fix: 'give every instance the same clusterSecretFile (--cluster-secret-file FILE, made with openssl rand -hex 32) or bind it to 127.0.0.1',
     })
   }
@@ -92,7 +89,7 @@ function openListeners(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] 
     found.push({
       id: 'api-without-token',
       setting: 'listen.api',
-      problem: `the admin API listens on ${showAddress(listen.api)} without a token: anyone who reaches it can list devices, read events and disconnect devices`,
+      problem: `the admin API listens on ${formatHostPort(listen.api)} without a token: anyone who reaches it can list devices, read events and disconnect devices`,
       fix: 'set api.token (--api-token) or bind it to 127.0.0.1',
     })
   }
@@ -107,7 +104,7 @@ function deviceRisks(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] {
     found.push({
       id: 'plain-device-public',
       setting: 'listen.devicePlain',
-      problem: `APF in the clear listens on ${showAddress(listen.devicePlain)}: device passwords and every console session would cross the network unencrypted`,
+      problem: `APF in the clear listens on ${formatHostPort(listen.devicePlain)}: device passwords and every console session would cross the network unencrypted`,
       fix: 'bind it to 127.0.0.1 behind a TLS terminator on this machine (stunnel), or use listen.deviceTls',
     })
   }
@@ -115,7 +112,7 @@ function deviceRisks(config: GatewayConfig): SafetyFinding<UnsafeSettingId>[] {
     found.push({
       id: 'legacy-tls-public',
       setting: 'tls.legacy',
-      problem: `TLS 1.0/1.1 and AES128-SHA are enabled on ${showAddress(listen.deviceTls)}, a public address`,
+      problem: `TLS 1.0/1.1 and AES128-SHA are enabled on ${formatHostPort(listen.deviceTls)}, a public address`,
       fix: 'turn tls.legacy off, or serve the old devices from a separate gateway instance',
     })
   }

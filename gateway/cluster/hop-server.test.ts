@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
-import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decodeHopReply, encodeHopRequest, HOP_NONCE_BYTES, type HopReply, type HopRequest } from './hop-frame.js'
 import { HopGuard } from './hop-guard.js'
 import { HopServer } from './hop-server.js'
+import { captureLogger, type LogLine } from '../test-support/gateway.js'
 
 const SECRET = Buffer.from('0123456789abcdef0123456789abcdef0123456789abcdef')
 const UUID = '4c4c4544-004b-4210-8033-b6c04f504633'
@@ -15,9 +15,9 @@ afterEach(async () => {
 })
 
 /** A hop server holding no devices: a request that passes the guard is answered `disconnected`. */
-async function start(secret: Buffer | null): Promise<{ port: number; server: HopServer; logs: string[] }> {
-  const logs: string[] = []
-  const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) })
+async function start(secret: Buffer | null): Promise<{ port: number; server: HopServer; logs: LogLine[] }> {
+  const logs: LogLine[] = []
+  const logger = captureLogger(logs, 'warn')
   const guard = new HopGuard({ requireSeal: secret !== null, windowMs: 30_000, maxNonces: 1000 })
   const server = new HopServer({ lookup: () => undefined, openTimeoutMs: 1000, logger, key: secret ?? Buffer.alloc(0), guard })
   servers.push(server)
@@ -57,7 +57,7 @@ describe('hop server (internal listener) authentication', () => {
     expect(replay).toMatchObject({ status: 'refused', reasonCode: null })
     expect(replay.message).toMatch(/nonce was seen before/)
     expect(server.hopsUnauthenticated).toBe(1)
-    expect(logs.map((l) => JSON.parse(l) as { event: string; verdict: string })).toMatchObject([{ event: 'cluster-hop-unauthenticated', verdict: 'replayed' }])
+    expect(logs).toMatchObject([{ event: 'cluster-hop-unauthenticated', verdict: 'replayed' }])
   })
 
   it('refuses a request sealed with another secret, with none, or sent outside the clock window', async () => {

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { parseServer } from '../config-values.js'
 import { ChannelOpenError, type ConnectedDevice, type ConsoleOrigin } from '../console/directory.js'
 import { decodeHopReply, encodeHopRequest, HOP_MAX_REPLY, HOP_NONCE_BYTES } from './hop-frame.js'
 import type { FleetEntry } from './store.js'
@@ -45,7 +46,8 @@ export class RemoteDevice implements ConnectedDevice {
   }
 
   openChannel(port: number, origin: ConsoleOrigin): Promise<Duplex> {
-    const target = splitHostPort(this.entry.internal)
+    const parsed = parseServer(this.entry.internal)
+    const target = parsed.ok ? parsed.value : null
     if (target === null) return Promise.reject(new ChannelOpenError('disconnected', `instance ${this.entry.instance} has no usable internal address`))
     const nonce = randomBytes(HOP_NONCE_BYTES).toString('hex')
     const request = encodeHopRequest({ uuid: this.entry.uuid, port, originAddress: origin.address, originPort: origin.port, sentAtMs: Date.now(), nonce }, this.options.key)
@@ -101,13 +103,6 @@ export class RemoteDevice implements ConnectedDevice {
       socket.write(request)
     })
   }
-}
-
-export function splitHostPort(text: string): { host: string; port: number } | null {
-  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text)
-  if (match === null) return null
-  const port = Number(match[2])
-  return port > 0 && port <= 65535 ? { host: match[1] as string, port } : null
 }
 
 function ignoreError(): void {}
