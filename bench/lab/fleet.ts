@@ -147,7 +147,8 @@ export class BenchFleets {
   }
 
   connected(): number {
-    return this.list.reduce((n, f) => n + f.fleet.snapshot().connected, 0)
+    // progress(), not snapshot(): read on every poll, and a snapshot walks every device.
+    return this.list.reduce((n, f) => n + f.fleet.progress().connected, 0)
   }
 
   /** Stops every fleet (DISCONNECT to the gateway); the counts just before stopping and after. */

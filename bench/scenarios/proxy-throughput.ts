@@ -17,7 +17,7 @@ import { buildDigestAuthorization, computeDigestResponse, parseDigestChallenge }
 import { buildWsmanRequest, toResourceUri } from '../../protocol/wsman/index.js'
 import type { ResolvedTarget } from '../../conformance/target.js'
 import { WSMAN_PORT } from '../../simulator/device/services.js'
-import { BULK_PORT, BULK_SERVICE_MODULE, download, serveBulk, upload, type BulkResult } from '../lab/bulk.js'
+import { BULK_PORT, BULK_SERVICE_MODULE, download, patternSha256, serveBulk, upload, type BulkResult } from '../lab/bulk.js'
 import { bump, connectTunnel, errorKey, httpProxyOf } from '../lab/consoles.js'
 import { BenchFleets, failuresOf, type BenchFleet } from '../lab/fleet.js'
 import { RunMonitor } from '../lab/monitor.js'
@@ -96,6 +96,7 @@ interface BulkTotals {
 async function bulkPhase(target: ResolvedTarget, probe: BenchFleet, tunnels: number, bytes: number, signal: AbortSignal): Promise<BulkTotals> {
   const errors: Record<string, number> = {}
   const lanes = Array.from({ length: tunnels }, (_, i) => probe.hostname(i % probe.spec.devices))
+  const expected = patternSha256(bytes)
   const phase = async (move: typeof download): Promise<{ results: BulkResult[]; seconds: number }> => {
     const started = performance.now()
     const results = await mapLimited(
@@ -103,7 +104,7 @@ async function bulkPhase(target: ResolvedTarget, probe: BenchFleet, tunnels: num
       tunnels,
       async (host) => {
         try {
-          return await move(await connectTunnel(target, host, BULK_PORT), bytes)
+          return await move(await connectTunnel(target, host, BULK_PORT), bytes, expected)
         } catch (error) {
           bump(errors, errorKey(error))
           return { bytes: 0, seconds: 0, hashOk: false }
