@@ -102,15 +102,22 @@ function round2(n: number): number {
 }
 
 /** Per metric, the median over rounds (a single round is returned as it is). */
+/** The median of some numbers (the mean of the middle two for an even count); null for none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
 export function medianResults(rounds: readonly ResultGroups[]): ResultGroups {
   if (rounds.length === 1) return rounds[0] as ResultGroups
   const out: Record<string, Record<string, Metric>> = {}
   for (const [group, metrics] of Object.entries(rounds[0] ?? {})) {
     out[group] = {}
     for (const [name, m] of Object.entries(metrics)) {
-      const values = rounds.map((r) => r[group]?.[name]?.value).filter((v): v is number => typeof v === 'number').sort((x, y) => x - y)
-      const mid = values.length === 0 ? null : values.length % 2 === 1 ? (values[(values.length - 1) / 2] as number) : ((values[values.length / 2 - 1] as number) + (values[values.length / 2] as number)) / 2
-      out[group][name] = { ...m, value: mid }
+      const values = rounds.map((r) => r[group]?.[name]?.value).filter((v): v is number => typeof v === 'number')
+      out[group][name] = { ...m, value: median(values) }
     }
   }
   return out

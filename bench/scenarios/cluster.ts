@@ -15,7 +15,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,6 +26,8 @@ import { ChildProgram, ciralabCommand } from '../child-process.js'
 import { LatencyHistogram } from '../histogram.js'
 import { BenchFleets, failuresOf, totalFailures, type BenchFleet } from '../lab/fleet.js'
 import { BENCH_AMT_ACCOUNT, BENCH_DEVICE_CREDENTIALS } from '../lab/gateway.js'
+import { readProcSnapshot } from '../proc-sampler.js'
+import { median } from '../runner.js'
 import { ScenarioError, sleep, waitUntil } from '../lab/wait.js'
 import { latencyMetrics, metric, parameters, sized, workersFor, type Scenario, type ScenarioOutcome, type ScenarioRun } from './types.js'
 
@@ -100,7 +102,7 @@ async function runCluster(run: ScenarioRun): Promise<ScenarioOutcome> {
     const heldSeconds = (Date.now() - holdStartMs) / 1000
     log(`hop latency: ${pairs} pairs`)
     const hop = await measureHop(instances, probes.map((p) => p[0] as BenchFleet), pairs, signal)
-    const resources = instances.map((inst) => ({ id: inst.id, ...processResources(inst.program.pid) }))
+    const resources = await Promise.all(instances.map(async (inst) => ({ id: inst.id, ...(await processResources(inst.program.pid)) })))
     return outcomeOf({ devices, total, count, holdSeconds: heldSeconds, connectSeconds, before, afterConnect, holdStart, holdEnd, listings, hop, resources, fleets })
   } finally {
     await Promise.all(fleets.map((f) => f.stop().catch(() => undefined)))
@@ -232,10 +234,10 @@ async function fleetListing(inst: Instance): Promise<{ id: string; devices: numb
   return { id: inst.id, devices: body.count, ms: Date.now() - start }
 }
 
-function processResources(pid: number): { fds: number | null; rssMiB: number | null } {
+async function processResources(pid: number): Promise<{ fds: number | null; rssMiB: number | null }> {
   try {
-    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-    return { fds: readdirSync(`/proc/${pid}/fd`).length, rssMiB: rss === undefined ? null : Number(rss) / 1024 }
+    const snapshot = await readProcSnapshot(pid)
+    return { fds: snapshot.fds, rssMiB: snapshot.rssBytes / 2 ** 20 }
   } catch {
     return { fds: null, rssMiB: null }
   }
@@ -255,13 +257,6 @@ interface Measured {
   readonly hop: HopMeasurement
   readonly resources: readonly { id: string; fds: number | null; rssMiB: number | null }[]
   readonly fleets: readonly BenchFleets[]
-}
-
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 function outcomeOf(m: Measured): ScenarioOutcome {
