@@ -27,6 +27,20 @@ export function httpProxyOf(target: ResolvedTarget): HostPort {
   return target.console.httpProxy
 }
 
+/** The target's HTTP proxy as a URL, with its proxy credentials (Basic) when it has them. */
+export function httpProxyUrl(target: ResolvedTarget): string {
+  const http = httpProxyOf(target)
+  const auth = target.console.auth
+  const userinfo = auth === null ? '' : `${encodeURIComponent(auth.username)}:${encodeURIComponent(auth.password)}@`
+  return `http://${userinfo}${http.host}:${http.port}`
+}
+
+/** The Proxy-Authorization header for the target's proxy credentials, if any. */
+export function proxyAuthorizationHeader(target: ResolvedTarget): Record<string, string> {
+  const auth = target.console.auth
+  return auth === null ? {} : { 'proxy-authorization': `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
+}
+
 /**
  * The tunnel clients hand their socket back paused, so no early byte is lost; the console
  * clients only attach listeners, so it flows again once they have (after this tick).
@@ -78,9 +92,8 @@ export async function openIder(target: ResolvedTarget, hostname: string, image: 
 
 /** WS-MAN to the device through the HTTP proxy, absolute form (`POST http://host:16992/wsman`). */
 export function wsmanViaProxy(target: ResolvedTarget, hostname: string, timeoutMs = 30_000): WsmanClient {
-  const http = httpProxyOf(target)
   return new WsmanClient({
-    transport: { kind: 'proxy', proxyUrl: `http://${http.host}:${http.port}`, target: `http://${hostname}:${WSMAN_PORT}/wsman` },
+    transport: { kind: 'proxy', proxyUrl: httpProxyUrl(target), target: `http://${hostname}:${WSMAN_PORT}/wsman` },
     username: target.amt.username,
     password: target.amt.password,
     timeoutMs,

@@ -18,7 +18,7 @@ import { buildWsmanRequest, toResourceUri } from '../../protocol/wsman/index.js'
 import type { ResolvedTarget } from '../../conformance/target.js'
 import { WSMAN_PORT } from '../../simulator/device/services.js'
 import { BULK_PORT, BULK_SERVICE_MODULE, download, patternSha256, serveBulk, upload, type BulkResult } from '../lab/bulk.js'
-import { bump, connectTunnel, errorKey, httpProxyOf } from '../lab/consoles.js'
+import { bump, connectTunnel, errorKey, httpProxyOf, httpProxyUrl, proxyAuthorizationHeader } from '../lab/consoles.js'
 import { BenchFleets, failuresOf, type BenchFleet } from '../lab/fleet.js'
 import { RunMonitor } from '../lab/monitor.js'
 import { mapLimited, ScenarioError, waitUntil } from '../lab/wait.js'
@@ -57,15 +57,14 @@ function rotating(requests: readonly AutocannonRequest[]): AutocannonRequest[] {
 }
 
 async function wsmanRequests(target: ResolvedTarget, probe: BenchFleet, signal: AbortSignal): Promise<AutocannonRequest[]> {
-  const http = httpProxyOf(target)
-  const proxy = new ProxyAgent({ uri: `http://${http.host}:${http.port}`, proxyTunnel: false })
+  const proxy = new ProxyAgent({ uri: httpProxyUrl(target), proxyTunnel: false })
   try {
     const hosts = Array.from({ length: probe.spec.devices }, (_, i) => probe.hostname(i))
     const auths = await mapLimited(hosts, 10, (h) => authorizationFor(target, proxy, h), signal)
     return hosts.map((hostname, i) => ({
       method: 'POST',
       path: `http://${hostname}:${WSMAN_PORT}/wsman`,
-      headers: { host: `${hostname}:${WSMAN_PORT}`, 'content-type': 'application/soap+xml;charset=UTF-8', authorization: auths[i] ?? '' },
+      headers: { host: `${hostname}:${WSMAN_PORT}`, 'content-type': 'application/soap+xml;charset=UTF-8', authorization: auths[i] ?? '', ...proxyAuthorizationHeader(target) },
       body: BODY,
     }))
   } finally {
